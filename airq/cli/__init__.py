@@ -1,0 +1,52 @@
+"""The ``airq`` command-line tool: a thin Click layer over the airq library."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from airq import __version__
+from airq.errors import AirqError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def configure_logging(verbosity: int) -> None:
+    """Set the root log level from counted -v/-q flags (WARNING by default)."""
+    level = max(10, min(50, logging.WARNING - 10 * verbosity))
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+class AirqGroup(click.Group):
+    """A group that turns library errors into one-line messages with exit status 1."""
+
+    def invoke(self, ctx):  # noqa: D102
+        try:
+            return super().invoke(ctx)
+        except AirqError as err:
+            raise click.ClickException(str(err)) from err
+
+
+@click.group(cls=AirqGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="airq")
+@click.option("-v", "--verbose", count=True, help="More log messages (repeatable).")
+@click.option("-q", "--quiet", count=True, help="Fewer log messages (repeatable).")
+@click.pass_context
+def cli(ctx, verbose, quiet):
+    """Modelled air quality and land-use history for a street, for UK environmental health officers.
+
+    airq samples the London Atmospheric Emissions Inventory (LAEI) modelled
+    annual-mean grids inside residential property boundaries, compares them with
+    the UK air quality objectives, screens historic land-use layers, and writes
+    maps and reports that record every input.
+    """
+    configure_logging(verbose - quiet)
+    ctx.ensure_object(dict)
+
+
+def _register() -> None:
+    from airq.cli import commands  # noqa: F401  (commands attach themselves to `cli`)
+
+
+_register()

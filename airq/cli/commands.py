@@ -1,0 +1,3 @@
+"""Import every command module so that each registers its command on the group."""
+
+from __future__ import annotations
