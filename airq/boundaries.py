@@ -1,0 +1,263 @@
+"""Read and check boundary polygons (residential property boundaries, streets, zones).
+
+The only module that opens boundary files. It selects features (``--where``),
+repairs invalid geometry, drops empty geometry, counts both, and reprojects in one
+named function, :func:`reproject_to`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from airq.errors import CRSError, GeometryRepairWarning, InputError
+
+#: Columns tried, in order, for a boundary's identifier in outputs.
+ID_COLUMNS = ("plot_id", "uprn", "inspireid", "inspire_id", "gml_id", "id", "fid", "toid",
+              "lsoa11cd", "lsoa21cd", "code", "name")
+
+
+@dataclass(frozen=True, eq=False)
+class Boundaries:
+    """Selected boundary polygons with what was done to them.
+
+    Attributes
+    ----------
+    gdf
+        The selected polygons, in ``crs``, with an ``airq_id`` column.
+    name
+        The area's name for reports.
+    source
+        The file read.
+    sha256
+        Checksum of the file (of the ``.shp`` for a shapefile).
+    crs
+        The boundaries' CRS as ``EPSG:n`` or WKT.
+    crs_note
+        Where the CRS came from.
+    n_features, n_selected
+        Features in the file, and selected by ``where``.
+    repaired, dropped_empty
+        Invalid geometries repaired with ``make_valid``; empty ones dropped.
+    where
+        The filters applied, as ``COLUMN=VALUE`` strings.
+    id_column
+        The column used for ``airq_id``, or ``None`` for the row number.
+    """
+
+    gdf: object
+    name: str
+    source: str
+    sha256: str
+    crs: str
+    crs_note: str
+    n_features: int
+    n_selected: int
+    repaired: int = 0
+    dropped_empty: int = 0
+    where: tuple[str, ...] = ()
+    id_column: str | None = None
+    layer: str | None = None
+    synthetic: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        """Return provenance and counts as JSON-ready values."""
+        return {
+            "name": self.name, "source": self.source, "sha256": self.sha256,
+            "layer": self.layer, "crs": self.crs, "crs_note": self.crs_note,
+            "n_features": self.n_features, "n_selected": self.n_selected,
+            "repaired": self.repaired, "dropped_empty": self.dropped_empty,
+            "where": list(self.where), "id_column": self.id_column,
+            "synthetic": self.synthetic,
+        }
+
+
+def parse_where(items: Sequence[str]) -> list[tuple[str, str]]:
+    """Split ``COLUMN=VALUE`` strings.
+
+    Raises
+    ------
+    InputError
+        If an item has no ``=`` or an empty column name.
+    """
+    out = []
+    for item in items:
+        col, sep, val = item.partition("=")
+        if not sep or not col.strip():
+            raise InputError(f"--where {item!r} must be COLUMN=VALUE, e.g. street=Woodlands Avenue")
+        out.append((col.strip(), val.strip()))
+    return out
+
+
+def _select(gdf, filters: list[tuple[str, str]], path: Path):
+    mask = np.ones(len(gdf), dtype=bool)
+    for col, val in filters:
+        if col not in gdf.columns:
+            match = {c.lower(): c for c in gdf.columns}.get(col.lower())
+            if match is None:
+                cols = ", ".join(c for c in gdf.columns if c != "geometry")
+                raise InputError(f"{path.name} has no column {col!r}; its columns are {cols}")
+            col = match
+        as_text = gdf[col].astype("string").fillna("")
+        hit = (as_text == val).to_numpy()
+        if not hit.any():
+            # Forgive case and surrounding spaces, but only when that is unambiguous.
+            loose = (as_text.str.strip().str.casefold() == val.casefold()).to_numpy()
+            if loose.any() and as_text[loose].nunique() == 1:
+                hit = loose
+        if not (mask & hit).any():
+            values = sorted(set(as_text[mask].tolist()))
+            close = difflib.get_close_matches(val, values, n=5, cutoff=0.5)
+            if not close:
+                close = values[:5]
+            suggestion = ", ".join(repr(v) for v in close)
+            raise InputError(f"no boundary in {path.name} has {col}={val!r}; closest values: "
+                             f"{suggestion}")
+        mask &= hit
+    return gdf[mask]
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep the polygon parts of each geometry (make_valid may add lines or points)."""
+    out = geoms.copy()
+    kinds = shapely.get_type_id(geoms)
+    for i in np.flatnonzero(kinds == 7):  # GeometryCollection
+        parts = [p for p in shapely.get_parts(geoms[i]) if shapely.get_type_id(p) in (3, 6)]
+        out[i] = shapely.union_all(parts) if parts else shapely.Polygon()
+    return out
+
+
+def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | None = None,
+                    layer: str | None = None, name: str | None = None) -> Boundaries:
+    """Read boundary polygons from GeoJSON, GeoPackage, Shapefile, GML or GeoParquet.
+
+    Parameters
+    ----------
+    path
+        The boundary file.
+    where
+        ``COLUMN=VALUE`` filters; all must hold.
+    crs
+        The CRS of a file that carries none (``--boundaries-crs``).
+    layer
+        The layer of a multi-layer file (GeoPackage, GML).
+    name
+        The area's name (default: the last where-value, else the file name).
+
+    Returns
+    -------
+    Boundaries
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, unknown column, a filter matching nothing, no
+        polygon left.
+    CRSError
+        No CRS in the file and none given.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise InputError(f"boundary file {p} not found")
+    try:
+        if p.suffix.lower() in (".parquet", ".geoparquet"):
+            gdf = gpd.read_parquet(p)
+        else:
+            if layer is None:
+                layers = pyogrio.list_layers(p)
+                if len(layers) > 1:
+                    names = ", ".join(str(n) for n in layers[:, 0])
+                    raise InputError(f"{p.name} has several layers ({names}); choose one with "
+                                     "--layer")
+            gdf = gpd.read_file(p, layer=layer, engine="pyogrio")
+    except InputError:
+        raise
+    except Exception as err:  # pyogrio / GDAL raise several error types for unreadable files
+        raise InputError(f"cannot read boundaries from {p}: {err}") from err
+    n_features = len(gdf)
+    if n_features == 0:
+        raise InputError(f"{p.name} holds no features")
+    from airq.grids import canonical_crs, sha256_file
+
+    if gdf.crs is None:
+        if crs is None:
+            raise CRSError(f"{p.name} has no CRS; pass --boundaries-crs "
+                           "(e.g. EPSG:27700 for British National Grid, EPSG:4326 for GPS)")
+        gdf = gdf.set_crs(crs)
+        crs_note = f"stated by the user ({crs}); the file has none"
+    elif crs is not None and canonical_crs(gdf.crs.to_string()) != canonical_crs(crs):
+        raise CRSError(f"{p.name} has CRS {gdf.crs.to_string()} but --boundaries-crs says {crs}; "
+                       "leave out --boundaries-crs or correct the file")
+    else:
+        crs_note = "from the file"
+    filters = parse_where(where)
+    sel = _select(gdf, filters, p) if filters else gdf
+    n_selected = len(sel)
+    geoms = np.asarray(sel.geometry.values, dtype=object)
+    missing = np.array([g is None for g in geoms])
+    geoms = np.where(missing, shapely.Polygon(), geoms)
+    nonpoly = ~shapely.is_empty(geoms) & ~np.isin(shapely.get_type_id(geoms), (3, 6, 7))
+    if nonpoly.any():
+        kinds = sorted(set(shapely.get_type_id(geoms[nonpoly]).tolist()))
+        names = {0: "points", 1: "lines", 2: "rings", 4: "points", 5: "lines"}
+        raise InputError(f"{p.name}: {int(nonpoly.sum())} selected features are "
+                         f"{'/'.join(names.get(k, 'not polygons') for k in kinds)}, not "
+                         "polygons; airq needs property or area boundaries")
+    invalid = ~shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
+    repaired = int(invalid.sum())
+    if repaired:
+        geoms[invalid] = _polygonal(shapely.make_valid(geoms[invalid]))
+        warnings.warn(f"{p.name}: repaired {repaired} invalid geometries with make_valid",
+                      GeometryRepairWarning, stacklevel=2)
+    empty = shapely.is_empty(geoms) | (shapely.area(geoms) <= 0)
+    dropped = int(empty.sum())
+    if dropped:
+        warnings.warn(f"{p.name}: dropped {dropped} empty geometries", GeometryRepairWarning,
+                      stacklevel=2)
+    out = sel.copy()
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=sel.index, crs=sel.crs))
+    out = out[~empty]
+    if out.empty:
+        raise InputError(f"{p.name}: no usable polygon among the {n_selected} selected features")
+    id_col = next((c for c in out.columns
+                   if c.lower() in ID_COLUMNS and out[c].notna().all() and out[c].is_unique),
+                  None)
+    ids = out[id_col].astype(str) if id_col else (out.index.astype(str))
+    out = out.assign(airq_id=np.asarray(ids)).reset_index(drop=True)
+    if name is None:
+        name = filters[-1][1] if filters else p.stem
+    from airq.demo import is_synthetic
+
+    sha_path = p
+    return Boundaries(gdf=out, name=name, source=str(p), sha256=sha256_file(sha_path),
+                      crs=canonical_crs(out.crs.to_string()), crs_note=crs_note,
+                      n_features=n_features, n_selected=n_selected, repaired=repaired,
+                      dropped_empty=dropped, where=tuple(f"{c}={v}" for c, v in filters),
+                      id_column=id_col, layer=layer, synthetic=is_synthetic(p))
+
+
+def reproject_to(gdf, crs: str):
+    """Reproject boundaries to ``crs`` (the grid's); the one place airq reprojects zones.
+
+    Raises
+    ------
+    CRSError
+        If ``gdf`` has no CRS.
+    """
+    if gdf.crs is None:
+        raise CRSError(f"boundaries have no CRS; cannot reproject them to the grid's {crs}")
+    from airq.grids import canonical_crs
+
+    if canonical_crs(gdf.crs.to_string()) == canonical_crs(crs):
+        return gdf
+    return gdf.to_crs(crs)
