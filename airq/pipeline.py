@@ -1,0 +1,154 @@
+"""Run a query end to end: read grid windows, assess, screen land use, collect warnings.
+
+The one place that joins readers to analysis, so the CLI stays thin and the
+analysis modules never open files.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from airq.boundaries import Boundaries, reproject_to
+from airq.catalogue import GridEntry
+from airq.config import Settings
+from airq.errors import AirqError, AirqWarning, InputError
+from airq.grids import LAEI_CRS, Grid, normalise_pollutant, read_grid
+from airq.objectives import load_objectives
+from airq.results import Assessment
+
+
+@dataclass(frozen=True)
+class GridRequest:
+    """A grid named on the command line: ``POLLUTANT:YEAR=PATH``."""
+
+    pollutant: str
+    year: int | None
+    path: str
+    grid_crs: str | None = None
+    edition: str | None = None
+
+
+def parse_grid_spec(text: str) -> GridRequest:
+    """Parse ``POLLUTANT:YEAR=PATH`` (``:YEAR`` optional when the file name says it).
+
+    Examples
+    --------
+    >>> parse_grid_spec("no2:2020=grids/PostLAEI2013_2020_NO2.asc").year
+    2020
+
+    Raises
+    ------
+    InputError
+        If the text is not of that form or names an unknown pollutant.
+    """
+    key, sep, path = text.partition("=")
+    if not sep or not path:
+        raise InputError(f"--grid {text!r} must be POLLUTANT:YEAR=PATH, e.g. "
+                         "no2:2020=PostLAEI2013_2020_NO2.asc")
+    pol, _, year = key.partition(":")
+    try:
+        y = int(year) if year else None
+    except ValueError as err:
+        raise InputError(f"--grid {text!r}: model year {year!r} is not a year") from err
+    return GridRequest(normalise_pollutant(pol), y, path)
+
+
+def _bounds(boundaries: Boundaries, crs: str, margin: float = 100.0):
+    xmin, ymin, xmax, ymax = reproject_to(boundaries.gdf, crs).total_bounds
+    return (xmin - margin, ymin - margin, xmax + margin, ymax + margin)
+
+
+def load_grids(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry],
+               grid_crs: str | None = None) -> list[Grid]:
+    """Read the window of each grid that covers the boundaries.
+
+    Catalogue entries are read from their converted files with their recorded
+    provenance; direct requests from the files named.
+    """
+    grids = []
+    for req in requests:
+        if isinstance(req, GridEntry):
+            info = replace(req.info, catalogue_path=str(req.path))
+            grids.append(read_grid(req.path, info=info,
+                                   bounds=_bounds(boundaries, req.info.crs)))
+            continue
+        crs = grid_crs or req.grid_crs or _peek_crs(req.path) or LAEI_CRS
+        g = read_grid(req.path, pollutant=req.pollutant, year=req.year,
+                      edition=req.edition, grid_crs=grid_crs or req.grid_crs,
+                      bounds=_bounds(boundaries, crs))
+        if g.crs != crs:  # the window was computed in the wrong CRS; read it again
+            g = read_grid(req.path, pollutant=req.pollutant, year=req.year,
+                          edition=req.edition, grid_crs=grid_crs or req.grid_crs,
+                          bounds=_bounds(boundaries, g.crs))
+        grids.append(g)
+    return grids
+
+
+def _peek_crs(path: str) -> str | None:
+    import rasterio
+
+    from airq.grids import canonical_crs
+
+    p = str(path).split("!", 1)[0]
+    if not Path(p).suffix.lower() in (".tif", ".tiff", ".asc"):
+        return None
+    try:
+        with rasterio.open(p) as ds:
+            return canonical_crs(ds.crs.to_string()) if ds.crs else None
+    except Exception:  # noqa: BLE001  a peek only; read_grid reports the real error
+        return None
+
+
+def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry],
+              settings: Settings, *, grid_crs: str | None = None, layers: Sequence = (),
+              command: str | None = None) -> Assessment:
+    """Read grids, assess the area, screen land-use layers; return the Assessment.
+
+    Every airq warning raised on the way is kept in ``Assessment.warnings``; with
+    ``settings.strict`` the first one becomes an error.
+
+    Raises
+    ------
+    AirqError
+        Any input problem, or a warning under ``strict``.
+    """
+    from airq.assess import assess
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AirqWarning)
+        grids = load_grids(boundaries, requests, grid_crs)
+        inputs = [{"role": "boundaries", **boundaries.to_dict()}]
+        inputs += [{"role": "grid", **g.info.to_dict()} for g in grids]
+        result = assess(boundaries, grids, settings, load_objectives(), inputs=inputs,
+                        command=command)
+        land_use = None
+        if layers:
+            from airq.landuse import screen_landuse
+
+            area = reproject_to(boundaries.gdf, LAEI_CRS)
+            import shapely
+
+            union = shapely.union_all(area.geometry.values)
+            land_use = screen_landuse(union, list(layers), bands_m=settings.bands_m)
+    messages = []
+    for w in caught:
+        if issubclass(w.category, AirqWarning):
+            text = str(w.message)
+            if text not in messages:
+                messages.append(text)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if boundaries.synthetic or result.synthetic:
+        messages.insert(0, "SYNTHETIC DEMO DATA: inputs are airq's generated demo data, not "
+                           "the real LAEI")
+    if settings.strict and messages:
+        non_demo = [m for m in messages if not m.startswith("SYNTHETIC")]
+        if non_demo:
+            raise AirqError(f"{non_demo[0]} (--strict turns warnings into errors)")
+    result = replace(result, warnings=tuple(messages))
+    if land_use is not None:
+        result = result.with_land_use(land_use)
+    return result
