@@ -625,7 +625,8 @@ def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
                                grid_crs=grid_crs, units=units, synthetic=synthetic,
                                file_crs=canonical_crs(crs) if crs else None, file_units=funits)
     if info.crs_assumed:
-        warnings.warn(f"{src.name}: no CRS in the file; {info.crs_note}", AssumedCRSWarning,
+        # One wording for every grid, so a run over many grids reports it once.
+        warnings.warn(f"the LAEI grid files carry no CRS; {info.crs_note}", AssumedCRSWarning,
                       stacklevel=2)
     if info.kind == "concentration" and np.nanmax(vals, initial=-np.inf) > 1000:
         log.warning("%s: values above 1000 %s; is this really a concentration grid?",

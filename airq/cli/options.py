@@ -28,3 +28,56 @@ def format_opt(choices=("text", "markdown", "json", "csv"), default="text"):
         show_default=True,
         help="Output format.",
     )
+
+
+def _stack(*decorators):
+    def apply(f):
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+    return apply
+
+
+area_options = _stack(
+    click.option("--where", multiple=True, metavar="COLUMN=VALUE",
+                 help="Select boundaries (repeatable; all must hold)."),
+    click.option("--name", default=None, help="Name of the area in reports "
+                 "(default: the --where value or the file name)."),
+    click.option("--boundaries-layer", default=None,
+                 help="Layer of a multi-layer boundaries file (GeoPackage, GML)."),
+    click.option("--boundaries-crs", default=None, metavar="CRS",
+                 help="CRS of a boundaries file that has none, e.g. EPSG:27700."),
+)
+
+grid_options = _stack(
+    click.option("--grid", "grid_specs", multiple=True, metavar="POLLUTANT:YEAR=PATH",
+                 help="Use this grid file or zip instead of the catalogue (repeatable)."),
+    click.option("--grid-crs", default=None, metavar="CRS",
+                 help="CRS of non-LAEI grid files that carry none."),
+    click.option("--pollutant", "pollutants", multiple=True,
+                 help="Catalogue pollutants to use: no2, pm10, pm25, nox, pm10d "
+                      "(repeatable; default no2, pm10, pm25 and pm10d)."),
+    click.option("--year", "years", multiple=True, type=int,
+                 help="Catalogue model years to use (repeatable; default all)."),
+    click.option("--edition", default=None,
+                 help="Catalogue inventory edition, e.g. 'LAEI 2019'."),
+)
+
+settings_options = _stack(
+    click.option("--config", type=click.Path(dir_okay=False), default=None,
+                 help="TOML settings file; command-line options win over it."),
+    click.option("--method", type=click.Choice(["centre", "all-touched", "area-weighted"]),
+                 default=None, help="Which grid cells count [default: centre]."),
+    click.option("--sd", type=click.Choice(["population", "sample"]), default=None,
+                 help="Standard deviation with n (population) or n-1 (sample) "
+                      "[default: population]."),
+    click.option("--objectives", multiple=True, metavar="SET",
+                 help="Objective sets (repeatable or comma-separated; the first gives the "
+                      "objective column) [default: uk]. See `airq objectives`."),
+    click.option("--per-boundary", is_flag=True, default=None,
+                 help="Add one row per boundary."),
+    click.option("--strict", is_flag=True, default=None,
+                 help="Treat every warning as an error."),
+    click.option("--bands", default=None, metavar="M,M,...",
+                 help="Land-use search bands in metres [default: 0,50,250,500]."),
+)

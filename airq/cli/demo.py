@@ -1,0 +1,49 @@
+"""``airq demo``: write and register the synthetic demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from airq.cli import cli
+
+
+@cli.command("demo")
+@click.option("--dir", "root", type=click.Path(file_okay=False), default=".",
+              show_default=True, help="Folder to write grids/demo and boundaries/demo into.")
+@click.option("--no-register", is_flag=True,
+              help="Only write the files; do not add them to the catalogues.")
+@click.option("--overwrite", is_flag=True, help="Replace demo files and catalogue entries.")
+def demo(root, no_register, overwrite):
+    """Write SYNTHETIC demo data in the published LAEI layouts, and catalogue it.
+
+    Generates, deterministically, LAEI 2013 (update) style grids of NO2, PM10,
+    PM2.5 (µg/m³) and PM10d (days) for model years 2013 and 2020 around Chadwell
+    Heath, residential plots along six fictional streets, and historic land-use
+    layers. Every output made from them says SYNTHETIC DEMO DATA.
+
+    \b
+    Example:
+      airq demo
+      airq query boundaries/demo/residential_plots.gpkg --where "street=Woodlands Avenue"
+    """
+    from airq.demo import write_demo
+
+    files = write_demo(Path(root), overwrite=overwrite)
+    click.echo(f"Wrote SYNTHETIC DEMO DATA under {files.root}: {len(files.grids)} grids, "
+               f"boundaries {files.boundaries}, {len(files.layers)} land-use layers", err=True)
+    if no_register:
+        return
+    from airq.catalogue import add_grid
+
+    for g in files.grids:
+        if g.suffix.lower() != ".asc":
+            continue
+        for e in add_grid(g, synthetic=True, overwrite=True):
+            click.echo(f"Catalogued grid {e.id}", err=True)
+    from airq.layers import add_layer
+
+    for layer in files.layers:
+        e = add_layer(layer, overwrite=True)
+        click.echo(f"Catalogued land-use layer {e.name}", err=True)

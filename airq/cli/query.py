@@ -1,0 +1,60 @@
+"""``airq query``: air quality (and land use) for one area."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+import click
+
+from airq.cli import cli
+from airq.cli.options import (
+    area_options,
+    format_opt,
+    grid_options,
+    output_opt,
+    overwrite_opt,
+    settings_options,
+)
+
+
+@cli.command("query")
+@click.argument("boundaries", type=click.Path(dir_okay=False))
+@area_options
+@grid_options
+@settings_options
+@click.option("--layer", "layers", multiple=True, metavar="NAME|FILE",
+              help="Land-use layer to screen (repeatable; default: every catalogued layer).")
+@click.option("--no-layers", is_flag=True, help="Skip the land-use screening.")
+@format_opt()
+@output_opt
+@overwrite_opt
+def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
+          pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
+          bands, layers, no_layers, fmt, output, overwrite):
+    """Modelled annual-mean NO2, PM10 and PM2.5 inside a street's property boundaries.
+
+    Pools the grid points (20 m cell centres of the LAEI grids) inside the union
+    of the selected boundaries, reports n, mean, SD, min, max and median per
+    pollutant and model year in µg/m³, compares each mean with the annual-mean
+    objectives, and screens the catalogued land-use layers. Grids come from the
+    catalogue (airq grids add, airq demo) or from --grid.
+
+    \b
+    Example:
+      airq query boundaries/demo/residential_plots.gpkg \\
+          --where "street=Woodlands Avenue" --format json -o maps/woodlands.json
+    """
+    from airq.cli.runner import build_assessment, emit
+
+    if output:
+        from airq.outputs import check_writable
+
+        check_writable(output, overwrite)
+    result = build_assessment(
+        boundaries, where=where, name=name, boundaries_layer=boundaries_layer,
+        boundaries_crs=boundaries_crs, grid_specs=grid_specs, grid_crs=grid_crs,
+        pollutants=pollutants, years=years, edition=edition, config=config, method=method,
+        sd=sd, objectives=objectives, per_boundary=per_boundary, strict=strict, bands=bands,
+        layers=layers, no_layers=no_layers, command=shlex.join(["airq", *sys.argv[1:]]))
+    emit(result, fmt, output, overwrite)

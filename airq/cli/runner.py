@@ -1,0 +1,92 @@
+"""Steps shared by the commands that assess an area: parse options, run, print."""
+
+from __future__ import annotations
+
+import click
+
+from airq.errors import InputError
+
+
+def parse_bands(text: str | None):
+    """Parse ``--bands 0,50,250,500`` into a tuple of floats (None if not given)."""
+    if text is None:
+        return None
+    try:
+        bands = tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError as err:
+        raise click.BadParameter("must be distances in metres, e.g. 0,50,250,500",
+                                 param_hint="--bands") from err
+    if not bands or any(b < 0 for b in bands) or list(bands) != sorted(set(bands)):
+        raise click.BadParameter("must be increasing distances >= 0, e.g. 0,50,250,500",
+                                 param_hint="--bands")
+    return bands
+
+
+def parse_objective_sets(values) -> tuple[str, ...] | None:
+    """Split repeatable, comma-separated ``--objectives`` values."""
+    sets = tuple(s.strip() for v in values for s in v.split(",") if s.strip())
+    return sets or None
+
+
+def build_settings(config, **options):
+    """Settings from --config and the options given (options win)."""
+    from airq.config import load_settings
+
+    return load_settings(config, **options)
+
+
+def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_crs, grid_specs,
+                     grid_crs, pollutants, years, edition, config, method, sd, objectives,
+                     per_boundary, strict, bands, layers, no_layers, command):
+    """Read inputs named by the options and run the query pipeline."""
+    from airq.boundaries import read_boundaries
+    from airq.catalogue import select_grids
+    from airq.grids import normalise_pollutant
+    from airq.objectives import load_objectives
+    from airq.pipeline import parse_grid_spec, run_query
+
+    settings = build_settings(config, method=method, sd=sd,
+                              objectives=parse_objective_sets(objectives),
+                              per_boundary=per_boundary, strict=strict,
+                              bands_m=parse_bands(bands))
+    load_objectives().select(settings.objectives)  # fail early on an unknown set
+    if grid_specs and (pollutants or years or edition):
+        raise click.UsageError("--pollutant, --year and --edition choose catalogue grids; "
+                               "they cannot be combined with --grid")
+    try:
+        requests = [parse_grid_spec(s) for s in grid_specs]
+    except InputError as err:
+        raise click.BadParameter(str(err), param_hint="--grid") from err
+    b = read_boundaries(boundaries, where=where, crs=boundaries_crs, layer=boundaries_layer,
+                        name=name)
+    if not requests:
+        requests = select_grids([normalise_pollutant(p) for p in pollutants] or None,
+                                list(years) or None, edition)
+    layer_objs = [] if no_layers else _layers(layers)
+    return run_query(b, requests, settings, grid_crs=grid_crs, layers=layer_objs,
+                     command=command)
+
+
+def _layers(names):
+    try:
+        from airq.layers import list_layers, load_layer
+    except ImportError:  # land-use support not installed in this build
+        return []
+    if names:
+        return [load_layer(n) for n in names]
+    return [load_layer(e.name) for e in list_layers()]
+
+
+def emit(result, fmt: str, output: str | None, overwrite: bool) -> None:
+    """Print warnings to stderr, then the rendered result to stdout or a file."""
+    from airq.outputs import write_text
+    from airq.reports import render
+
+    for w in result.warnings:
+        click.echo(f"Warning: {w}", err=True)
+    text = render(result, fmt)
+    if output:
+        write_text(output, text, overwrite)
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)

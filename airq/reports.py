@@ -1,0 +1,240 @@
+"""Render an Assessment as text, Markdown, JSON or CSV. Renderers never recompute."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from airq.grids import POLLUTANTS
+from airq.results import SYNTHETIC_BANNER, Assessment, PollutantResult
+
+FORMATS = ("text", "markdown", "json", "csv")
+
+
+def fmt_mean(v: float | None) -> str:
+    """Format a mean to one decimal place, as the published case does."""
+    return "n/a" if v is None else f"{v:.1f}"
+
+
+def fmt_sd(v: float | None) -> str:
+    """Format an SD to two significant figures (3.5, 0.82, 0.29 in the case)."""
+    if v is None:
+        return "n/a"
+    if v == 0:
+        return "0"
+    text = f"{v:.2g}"
+    return f"{float(text):.0f}" if "e" in text else text
+
+
+def _verdict(r: PollutantResult) -> str:
+    c = r.first
+    if c is None:
+        return "no objective in the chosen sets"
+    return f"objective {c.objective.value:g}: {c.verdict}"
+
+
+def _line(r: PollutantResult) -> str:
+    s = r.stats
+    return (f"{r.name:<6} {fmt_mean(s.mean)} {r.units} (SD {fmt_sd(s.sd)}), {_verdict(r)}")
+
+
+def _area_line(a: Assessment) -> str:
+    b = a.area.boundaries
+    where = f", {', '.join(b['where'])}" if b["where"] else ""
+    from pathlib import Path
+
+    return (f"{a.area.n_boundaries} boundaries from {Path(b['source']).name}{where}; "
+            f"{a.area.area_m2 / 10_000:.2f} ha")
+
+
+def _editions(a: Assessment) -> str:
+    eds = sorted({r.edition or "unknown edition" for r in a.results})
+    years = ", ".join(str(y) for y in a.years)
+    return f"{'; '.join(eds)}; model year{'s' if len(a.years) > 1 else ''} {years}"
+
+
+def _method(a: Assessment) -> list[str]:
+    out = []
+    for r in a.results:
+        s = r.stats
+        sd = "population SD (divided by n)" if r.sd_kind == "population" else \
+            "sample SD (divided by n - 1)"
+        out.append(f"{r.name} {r.year}: {s.n_points} {r.sampling}; {s.n_nodata} NODATA left out; "
+                   f"{sd}; min {fmt_mean(s.min)}, median {fmt_mean(s.median)}, "
+                   f"max {fmt_mean(s.max)} {r.units}")
+    return out
+
+
+def _short_term_lines(a: Assessment) -> list[str]:
+    out = []
+    for s in a.short_term:
+        name = POLLUTANTS.get(s.objective.pollutant, s.objective.pollutant)
+        head = f"{name} {s.objective.text} ({s.objective.set})"
+        if s.testable and s.days is not None:
+            verdict = "exceeded" if s.exceeds else "not exceeded"
+            out.append(f"{head}, {s.year}: modelled days above 50 µg/m³ mean "
+                       f"{fmt_mean(s.days.mean)}, max {fmt_mean(s.days.max)} at any grid point "
+                       f"({s.n_points_over} of {s.days.n_points} points over "
+                       f"{s.objective.allowed_exceedances}): {verdict}")
+        else:
+            out.append(f"{head}: {s.reason}")
+    return out
+
+
+def _provenance_lines(a: Assessment) -> list[str]:
+    from pathlib import Path
+
+    p = a.provenance
+    out = [f"airq {p.airq_version}, run {p.run_at}; objectives data {p.objectives_version}"]
+    for i in p.inputs:
+        if i["role"] == "grid":
+            member = f"!{i['member']}" if i.get("member") else ""
+            crs = (f"{i['crs']} assumed (the file has none)" if i["crs_assumed"]
+                   else f"{i['crs']} ({i['crs_note']})")
+            out.append(f"grid {POLLUTANTS.get(i['pollutant'], i['pollutant'])} {i['year']}: "
+                       f"{Path(i['source']).name}{member}, {i['edition']}, sha256 "
+                       f"{i['member_sha256'] or i['sha256']}, CRS {crs}")
+        else:
+            out.append(f"boundaries: {Path(i['source']).name}, sha256 {i['sha256']}, CRS "
+                       f"{i['crs']} ({i['crs_note']})")
+    s = p.settings
+    out.append(f"settings: method {s['method']}, SD {s['sd']}, objectives "
+               f"{', '.join(s['objectives'])}, per-boundary {s['per_boundary']}")
+    if p.command:
+        out.append(f"command: {p.command}")
+    return out
+
+
+def _landuse(a: Assessment, fmt: str) -> str | None:
+    if a.land_use is None:
+        return None
+    from airq import reports_landuse
+
+    render = {"text": reports_landuse.render_text,
+              "markdown": reports_landuse.render_markdown}[fmt]
+    return render(a.land_use)
+
+
+def render_text(a: Assessment) -> str:
+    """The officer's report: area, edition and year, one line per pollutant, method, sources."""
+    lines = []
+    if a.synthetic:
+        lines += [f"*** {SYNTHETIC_BANNER} ***", ""]
+    lines += [f"Air quality at {a.area.name}", f"Area: {_area_line(a)}",
+              f"Inventory: {_editions(a)}", ""]
+    for year in a.years:
+        lines.append(f"Model year {year} (annual means):")
+        for r in a.results:
+            if r.year == year:
+                lines.append(f"  {_line(r)}")
+                for c in r.comparisons[1:]:
+                    lines.append(f"         against {c.objective.set} {c.objective.value:g}: "
+                                 f"{c.verdict} (margin {c.margin:+.1f})")
+        lines.append("")
+    if a.short_term:
+        lines.append("Short-term objectives:")
+        lines += [f"  {x}" for x in _short_term_lines(a)]
+        lines.append("")
+    lines.append("Method:")
+    lines += [f"  {x}" for x in _method(a)]
+    if a.area.no_centre_ids:
+        ids = ", ".join(a.area.no_centre_ids[:20])
+        more = " ..." if len(a.area.no_centre_ids) > 20 else ""
+        lines.append(f"  {len(a.area.no_centre_ids)} boundaries hold no grid point: {ids}{more}")
+    lines.append("")
+    if a.per_boundary:
+        lines.append("Per boundary:")
+        for b in a.per_boundary:
+            fb = " (fallback: the cell it lies in)" if b.fallback else ""
+            lines.append(f"  {b.boundary_id:<12} {POLLUTANTS.get(b.pollutant, b.pollutant):<6} "
+                         f"{b.year} {fmt_mean(b.stats.mean)} (n {b.stats.n_points}){fb}")
+        lines.append("")
+    lu = _landuse(a, "text")
+    if lu:
+        lines += [lu.rstrip(), ""]
+    if a.warnings:
+        lines.append("Warnings:")
+        lines += [f"  - {w}" for w in a.warnings]
+        lines.append("")
+    lines.append("Caveats:")
+    lines += [f"  - {c}" for c in a.caveats]
+    lines.append("")
+    lines.append("Provenance:")
+    lines += [f"  {x}" for x in _provenance_lines(a)]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(a: Assessment) -> str:
+    """The same report as Markdown, with a table per model year."""
+    out = []
+    if a.synthetic:
+        out += [f"> **{SYNTHETIC_BANNER}**", ""]
+    out += [f"# Air quality at {a.area.name}", "", f"- Area: {_area_line(a)}",
+            f"- Inventory: {_editions(a)}", ""]
+    for year in a.years:
+        out += [f"## Model year {year}", "",
+                "| pollutant | mean (µg/m³) | SD | n points | objective | verdict |",
+                "|---|---|---|---|---|---|"]
+        for r in a.results:
+            if r.year == year:
+                c = r.first
+                obj = f"{c.objective.value:g} ({c.objective.set})" if c else "none"
+                out.append(f"| {r.name} | {fmt_mean(r.stats.mean)} | {fmt_sd(r.stats.sd)} | "
+                           f"{r.stats.n_points} | {obj} | {c.verdict if c else 'n/a'} |")
+        out.append("")
+    if a.short_term:
+        out += ["## Short-term objectives", ""] + [f"- {x}" for x in _short_term_lines(a)] + [""]
+    out += ["## Method", ""] + [f"- {x}" for x in _method(a)] + [""]
+    if a.per_boundary:
+        out += ["## Per boundary", "", "| boundary | pollutant | year | mean | n | fallback |",
+                "|---|---|---|---|---|---|"]
+        for b in a.per_boundary:
+            out.append(f"| {b.boundary_id} | {POLLUTANTS.get(b.pollutant, b.pollutant)} | "
+                       f"{b.year} | {fmt_mean(b.stats.mean)} | {b.stats.n_points} | "
+                       f"{b.fallback or ''} |")
+        out.append("")
+    lu = _landuse(a, "markdown")
+    if lu:
+        out += [lu.rstrip(), ""]
+    if a.warnings:
+        out += ["## Warnings", ""] + [f"- {w}" for w in a.warnings] + [""]
+    out += ["## Caveats", ""] + [f"- {c}" for c in a.caveats] + [""]
+    out += ["## Provenance", ""] + [f"- {x}" for x in _provenance_lines(a)]
+    return "\n".join(out) + "\n"
+
+
+def render_json(a: Assessment) -> str:
+    """The documented JSON document (see README, "JSON output")."""
+    return json.dumps(a.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+CSV_COLUMNS = ("level", "area", "boundary_id", "pollutant", "year", "edition", "n_points",
+               "n_nodata", "mean", "sd", "min", "max", "median", "sd_kind", "method",
+               "objective", "objective_set", "exceeds", "margin", "fallback",
+               "synthetic_demo_data")
+
+
+def render_csv(a: Assessment) -> str:
+    """One row per pollutant and year (``level=area``), then per boundary if asked."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in a.results:
+        d = r.to_dict()
+        w.writerow({k: d.get(k) for k in CSV_COLUMNS} | {
+            "level": "area", "area": a.area.name, "boundary_id": "",
+            "fallback": "yes" if r.fallback else "", "synthetic_demo_data": a.synthetic})
+    for b in a.per_boundary:
+        d = b.to_dict()
+        w.writerow({k: d.get(k) for k in CSV_COLUMNS} | {
+            "level": "boundary", "area": a.area.name, "sd_kind": a.provenance.settings["sd"],
+            "method": a.provenance.settings["method"], "fallback": b.fallback,
+            "synthetic_demo_data": a.synthetic})
+    return buf.getvalue()
+
+
+def render(a: Assessment, fmt: str) -> str:
+    """Render in one of :data:`FORMATS`."""
+    return {"text": render_text, "markdown": render_markdown, "json": render_json,
+            "csv": render_csv}[fmt](a)
