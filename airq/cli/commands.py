@@ -1,3 +1,5 @@
 """Import every command module so that each registers its command on the group."""
 
 from __future__ import annotations
+
+from airq.cli import rates  # noqa: F401
