@@ -3,3 +3,5 @@
 from __future__ import annotations
 
 from airq.cli import rates  # noqa: F401
+from airq.cli import layers  # noqa: F401
+from airq.cli import screen  # noqa: F401
