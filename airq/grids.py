@@ -178,7 +178,7 @@ class Grid:
     def full_transform(self) -> Affine:
         """The transform of the whole grid (cell 0, 0 at the grid's top left)."""
         r, c = self.window_offset
-        return self.transform * Affine.translation(-c, -r)
+        return self.transform @ Affine.translation(-c, -r)
 
     @property
     def cellsize(self) -> float:
@@ -407,8 +407,8 @@ def _window_for(transform: Affine, shape: tuple[int, int], bounds) -> tuple[int,
         return 0, h, 0, w
     xmin, ymin, xmax, ymax = bounds
     inv = ~transform
-    c_a, r_a = inv * (xmin, ymax)
-    c_b, r_b = inv * (xmax, ymin)
+    c_a, r_a = inv @ (xmin, ymax)
+    c_b, r_b = inv @ (xmax, ymin)
     r0 = max(0, int(np.floor(min(r_a, r_b))) - 1)
     r1 = min(h, int(np.ceil(max(r_a, r_b))) + 1)
     c0 = max(0, int(np.floor(min(c_a, c_b))) - 1)
@@ -439,7 +439,7 @@ def _read_rasterio(src: GridSource, bounds):
         values[values <= -9999] = np.nan
         crs = ds.crs.to_string() if ds.crs else None
         units = (ds.tags(1).get("units") or ds.units[0] or ds.tags().get("units") or None)
-        transform = ds.window_transform(win)
+        transform = ds.transform @ Affine.translation(c0, r0)  # rasterio still uses affine `*`
         full_shape = (ds.height, ds.width)
     return values, transform, crs, units, full_shape, (r0, c0)
 
@@ -488,7 +488,8 @@ def _read_netcdf(src: GridSource, bounds, pollutant: str | None):
         values[values <= -9999] = np.nan
         crs = da.rio.crs.to_string() if da.rio.crs else None
         units = da.attrs.get("units")
-    return values, transform * Affine.translation(c0, r0), crs, units, full_shape, (r0, c0)
+    return (values, transform @ Affine.translation(c0, r0), crs, units, full_shape, (r0, c0),
+            str(var))
 
 
 _CSV_VALUE_COLUMNS = ("conc", "conct", "value", "concentration")
@@ -552,12 +553,12 @@ def _read_csv_points(src: GridSource, bounds, pollutant: str | None):
     full = np.full((nrows, ncols), np.nan)
     ci = np.rint((x - xs.min()) / cs).astype(np.int64)
     ri = np.rint((ys.max() - y) / cs).astype(np.int64)
-    v = df["v"].to_numpy(float)
+    v = df["v"].to_numpy(float, copy=True)
     v[v <= -9999] = np.nan
     full[ri, ci] = v
     transform = Affine(cs, 0, xmin, 0, -cs, ymax)
     r0, r1, c0, c1 = _window_for(transform, full.shape, bounds)
-    return (full[r0:r1, c0:c1], transform * Affine.translation(c0, r0), None, None,
+    return (full[r0:r1, c0:c1], transform @ Affine.translation(c0, r0), None, None,
             full.shape, (r0, c0))
 
 
@@ -608,8 +609,13 @@ def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
             vals, transform, crs, funits, full_shape, off = _read_csv_points(
                 src, bounds, pollutant or named)
         elif suffix in (".nc", ".nc4"):
-            vals, transform, crs, funits, full_shape, off = _read_netcdf(
+            vals, transform, crs, funits, full_shape, off, var = _read_netcdf(
                 src, bounds, pollutant or named)
+            if pollutant is None and named is None:
+                try:  # a NetCDF variable named after its pollutant says what it holds
+                    pollutant = normalise_pollutant(var)
+                except InputError:
+                    pollutant = None
         else:
             vals, transform, crs, funits, full_shape, off = _read_rasterio(src, bounds)
     except (InputError, CRSError):

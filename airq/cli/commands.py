@@ -3,5 +3,9 @@
 from __future__ import annotations
 
 from airq.cli import rates  # noqa: F401
+from airq.cli import demo  # noqa: F401
+from airq.cli import grids  # noqa: F401
+from airq.cli import objectives  # noqa: F401
+from airq.cli import query  # noqa: F401
 from airq.cli import layers  # noqa: F401
 from airq.cli import screen  # noqa: F401
