@@ -890,3 +890,11 @@ def is_synthetic(path: Path) -> bool:
         if any(isinstance(e, dict) and e.get("sha256") == digest for e in entries):
             return True
     return False
+
+
+#: Field mappings for registering the demo land-use layers (layer file stem -> kind, mapping);
+#: layers not listed are recognised by their schema (EA landfill, brownfield, epochs).
+DEMO_LAYER_MAPPINGS: dict[str, tuple[str, dict[str, str]]] = {
+    "former_industry": ("industry", {"category": "use", "name": "site_name",
+                                     "start": "start_year", "end": "end_year"}),
+}

@@ -42,8 +42,10 @@ def demo(root, no_register, overwrite):
             continue
         for e in add_grid(g, synthetic=True, overwrite=True):
             click.echo(f"Catalogued grid {e.id}", err=True)
+    from airq.demo import DEMO_LAYER_MAPPINGS
     from airq.layers import add_layer
 
     for layer in files.layers:
-        e = add_layer(layer, overwrite=True)
+        kind, mapping = DEMO_LAYER_MAPPINGS.get(layer.stem, (None, None))
+        e = add_layer(layer, kind=kind, mapping=mapping, overwrite=True)
         click.echo(f"Catalogued land-use layer {e.name}", err=True)
