@@ -129,7 +129,9 @@ class Comparison:
         """Return the comparison as JSON-ready values."""
         return {"set": self.objective.set, "period": self.objective.period,
                 "value": self.objective.value, "unit": self.objective.unit,
-                "exceeds": self.exceeds, "margin": self.margin, "verdict": self.verdict,
+                "exceeds": self.exceeds,
+                "margin": None if self.margin is None else round(self.margin, 6),
+                "verdict": self.verdict,
                 "legal_source": self.objective.legal_source}
 
 
