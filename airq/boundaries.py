@@ -178,7 +178,7 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
                 if len(layers) > 1:
                     names = ", ".join(str(n) for n in layers[:, 0])
                     raise InputError(f"{p.name} has several layers ({names}); choose one with "
-                                     "--layer")
+                                     "--boundaries-layer")
             gdf = gpd.read_file(p, layer=layer, engine="pyogrio")
     except InputError:
         raise
@@ -229,8 +229,9 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
     out = out[~empty]
     if out.empty:
         raise InputError(f"{p.name}: no usable polygon among the {n_selected} selected features")
-    id_col = next((c for c in out.columns
-                   if c.lower() in ID_COLUMNS and out[c].notna().all() and out[c].is_unique),
+    lower = {c.lower(): c for c in out.columns}
+    id_col = next((lower[k] for k in ID_COLUMNS
+                   if k in lower and out[lower[k]].notna().all() and out[lower[k]].is_unique),
                   None)
     ids = out[id_col].astype(str) if id_col else (out.index.astype(str))
     out = out.assign(airq_id=np.asarray(ids)).reset_index(drop=True)
