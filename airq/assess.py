@@ -24,7 +24,7 @@ from airq.errors import (
     PartialOverlapWarning,
 )
 from airq.grids import CONCENTRATIONS, Grid
-from airq.objectives import ObjectiveTable, annual_objective, compare
+from airq.objectives import ObjectiveTable, compare
 from airq.results import (
     AreaSummary,
     Assessment,
@@ -151,13 +151,13 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
         no_centre_ids = tuple(ids[no_centre])
         if area_assign is not None:
             gs = group_stats(area_assign, grid.values, offset=grid.window_offset, ddof=ddof)
-            rows, cols, wts = area_assign.row, area_assign.col, area_assign.weight
+            rows, cols, _wts = area_assign.row, area_assign.col, area_assign.weight
         else:
             groups = np.zeros(zones.n_zones, dtype=np.int64)
             gs = group_stats(zones, grid.values, groups=groups, n_groups=1,
                              offset=grid.window_offset, ddof=ddof)
             _, first = np.unique(zones.row * grid.full_shape[1] + zones.col, return_index=True)
-            rows, cols, wts = zones.row[first], zones.col[first], None
+            rows, cols, _wts = zones.row[first], zones.col[first], None
         fallback = False
         if gs.n_points[0] + gs.n_nodata[0] == 0:
             # No cell centre anywhere in the area: use the cells the boundaries lie in.
@@ -168,7 +168,7 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
                                      f"{boundaries.name}")
             from airq.zonal import summarise
 
-            rows, cols, wts = cells[:, 0], cells[:, 1], None
+            rows, cols, _wts = cells[:, 0], cells[:, 1], None
             v = values_at(grid.values, rows, cols, grid.window_offset)
             gs = summarise(v, np.zeros(len(v), dtype=np.int64), 1, ddof=ddof)
             fallback = True

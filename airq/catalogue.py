@@ -98,7 +98,7 @@ def list_grids(home: Path | None = None) -> list[GridEntry]:
 
 
 def get_grid(grid_id: str, home: Path | None = None) -> GridEntry:
-    """The catalogued grid with this id.
+    """Return the catalogued grid with this id.
 
     Raises
     ------
@@ -279,8 +279,8 @@ def select_grids(pollutants=None, years=None, edition: str | None = None,
     clash = {k: v for k, v in seen.items() if len(v) > 1}
     if clash:
         (p, y), v = next(iter(clash.items()))
-        raise CatalogueError(f"several editions hold {p} {y} ({', '.join(e.info.edition or '?' for e in v)}); "
-                             "choose one with --edition")
+        eds = ", ".join(e.info.edition or "?" for e in v)
+        raise CatalogueError(f"several editions hold {p} {y} ({eds}); choose one with --edition")
     if not any(e.info.kind == "concentration" for e in picked):
         raise CatalogueError(f"no concentration grid selected; the catalogue holds {have}")
     return picked

@@ -100,7 +100,7 @@ def load_objectives(path: str | Path | None = None) -> ObjectiveTable:
 
 
 def annual_objective(objectives, pollutant: str) -> Objective | None:
-    """The first annual-mean objective for ``pollutant`` among ``objectives``."""
+    """Return the first annual-mean objective for ``pollutant`` among ``objectives``."""
     return next((o for o in objectives if o.pollutant == pollutant and o.period == "annual"),
                 None)
 

@@ -93,7 +93,7 @@ def _peek_crs(path: str) -> str | None:
     from airq.grids import canonical_crs
 
     p = str(path).split("!", 1)[0]
-    if not Path(p).suffix.lower() in (".tif", ".tiff", ".asc"):
+    if Path(p).suffix.lower() not in (".tif", ".tiff", ".asc"):
         return None
     try:
         with rasterio.open(p) as ds:

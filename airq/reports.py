@@ -117,7 +117,7 @@ def _landuse(a: Assessment, fmt: str) -> str | None:
 
 
 def render_text(a: Assessment) -> str:
-    """The officer's report: area, edition and year, one line per pollutant, method, sources."""
+    """Render the officer's report: area, edition, year, a line per pollutant, method, sources."""
     lines = []
     if a.synthetic:
         lines += [f"*** {SYNTHETIC_BANNER} ***", ""]
@@ -166,7 +166,7 @@ def render_text(a: Assessment) -> str:
 
 
 def render_markdown(a: Assessment) -> str:
-    """The same report as Markdown, with a table per model year."""
+    """Render the same report as Markdown, with a table per model year."""
     out = []
     if a.synthetic:
         out += [f"> **{SYNTHETIC_BANNER}**", ""]
@@ -205,7 +205,7 @@ def render_markdown(a: Assessment) -> str:
 
 
 def render_json(a: Assessment) -> str:
-    """The documented JSON document (see README, "JSON output")."""
+    """Render the documented JSON document (see README, "JSON output")."""
     return json.dumps(a.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -68,7 +68,7 @@ class CellAssignment:
     shape: tuple[int, int]
 
     def counts(self) -> np.ndarray:
-        """Number of cells assigned to each zone."""
+        """Count the cells assigned to each zone."""
         return np.bincount(self.zone, minlength=self.n_zones)
 
     def window(self) -> tuple[int, int, int, int] | None:

@@ -1,4 +1,4 @@
-"""Architecture rules from STYLE.md: analysis never imports the CLI or renderers; help is complete."""
+"""Architecture rules (STYLE.md): analysis imports no CLI or renderer; help is complete."""
 
 from __future__ import annotations
 

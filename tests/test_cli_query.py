@@ -24,7 +24,7 @@ def unseen_inputs(tmp_path, seed):
     asc = write_asc(tmp_path / "PostLAEI2013_2020_NO2.asc", values, XLL, YLL)
     csv = write_points_csv(tmp_path / "laei_LAEI2019v3_CorNOx15_NO2.csv", values, XLL, YLL)
     polys = []
-    for i in range(8):
+    for _i in range(8):
         cx, cy = rng.uniform(XLL + 100, XLL + NCOLS * CS - 100), rng.uniform(YLL + 100,
                                                                             YLL + NROWS * CS - 100)
         w, h = rng.uniform(8, 60), rng.uniform(20, 90)
