@@ -234,3 +234,34 @@ def test_objectives_command(runner):
     assert got[("uk", "pm10", "24-hour")] == 50
     text = runner.invoke(cli, ["objectives"]).stdout
     assert "SI 2023/96" in text and doc["version"]
+
+
+def test_grids_add_zip_and_query_area_weighted(runner, tmp_path):
+    import zipfile
+
+    values, asc, csv, gdf = unseen_inputs(tmp_path, 8)
+    z = tmp_path / "LAEI2013-Update.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(asc, f"4.1. Concentrations LAEI 2013 Update/2020/ASCII/{asc.name}")
+        zf.write(csv, f"4.1. Concentrations LAEI 2013 Update/2020/CSV/{csv.name}")
+    res = runner.invoke(cli, ["grids", "add", str(z)], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    ids = [e["id"] for e in json.loads(runner.invoke(cli, ["grids", "list", "--json"]).stdout)]
+    assert ids == ["laei-2013-update/no2-2020", "laei-2019/no2-2019"]
+    res = runner.invoke(cli, ["query", str(tmp_path / "plots.gpkg"), "--edition", "LAEI 2019",
+                              "--method", "area-weighted", "-f", "json", "--no-layers"],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    row = json.loads(res.stdout)["results"][0]
+    # independent: coverage fractions from shapely intersections with each cell
+    union = shapely.union_all(gdf.geometry.values)
+    num = den = 0.0
+    for r in range(NROWS):
+        for c in range(NCOLS):
+            x0, y1 = XLL + c * CS, YLL + (NROWS - r) * CS
+            a = union.intersection(shapely.box(x0, y1 - CS, x0 + CS, y1)).area / CS ** 2
+            if a > 0 and values[r, c] != -9999:
+                num += a * float(np.float32(values[r, c]))
+                den += a
+    assert row["method"] == "area-weighted"
+    assert row["mean"] == pytest.approx(num / den, abs=1e-4)
