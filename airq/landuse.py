@@ -989,6 +989,7 @@ class LandUseScreening:
     band_labels: tuple[str, ...]
     layers: tuple[LayerProvenance, ...]
     area_m2: float = 0.0
+    synthetic: bool = False
 
     @property
     def search_m(self) -> float:
@@ -1007,6 +1008,7 @@ class LandUseScreening:
             "verdicts": [v.to_dict() for v in self.verdicts],
             "bands_m": list(self.bands_m),
             "layers": [p.to_dict() for p in self.layers],
+            "synthetic_demo_data": self.synthetic,
         }
 
 
@@ -1179,7 +1181,16 @@ def screen_landuse(
         band_labels=labels,
         layers=tuple(layer.provenance for layer in layers),
         area_m2=float(area.area),
+        synthetic=_any_synthetic(layers),
     )
+
+
+def _any_synthetic(layers) -> bool:
+    """Whether any layer was made from airq's synthetic demo data."""
+    from airq.demo import is_synthetic
+
+    return any(layer.provenance.source_path and is_synthetic(Path(layer.provenance.source_path))
+               for layer in layers)
 
 
 def _directions(origin: shapely.Point, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

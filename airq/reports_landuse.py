@@ -51,7 +51,12 @@ def render_landuse(screening: LandUseScreening, fmt: str = "text") -> str:
     renderers = {"text": render_text, "markdown": render_markdown, "json": render_json}
     if fmt not in renderers:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return renderers[fmt](screening)
+    text = renderers[fmt](screening)
+    if screening.synthetic and fmt != "json":
+        # Stand-alone output: say plainly that the demo layers are invented.
+        banner = "SYNTHETIC DEMO DATA: these land-use layers are invented, not real records"
+        text = (f"> **{banner}**\n\n" if fmt == "markdown" else f"*** {banner} ***\n\n") + text
+    return text
 
 
 # --------------------------------------------------------------------------- cells

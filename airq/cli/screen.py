@@ -56,6 +56,10 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
         warnings.simplefilter("always", AirqWarning)
         b = read_boundaries(boundaries, where=where, crs=boundaries_crs, layer=boundaries_layer)
         result = screen_landuse(area_from_boundaries(b.gdf), load_layers(layers), bands_m)
+        if b.synthetic and not result.synthetic:
+            import dataclasses
+
+            result = dataclasses.replace(result, synthetic=True)
     for w in caught:
         click.echo(f"Warning: {w.message}", err=True)
     text = render_landuse(result, fmt)
