@@ -205,7 +205,9 @@ def test_screen_json_and_layer_file(runner, plots, landfill, uses_shp):
          "--layer", str(uses_shp), "-f", "json", "--bands", "0,100,250"],
     )  # fmt: skip
     d = json.loads(r.stdout)
-    assert list(d) == ["records", "timeline", "verdicts", "bands_m", "layers"]
+    assert list(d) == ["records", "timeline", "verdicts", "bands_m", "layers",
+                       "synthetic_demo_data"]
+    assert d["synthetic_demo_data"] is False
     assert d["bands_m"] == [0.0, 100.0, 250.0]
     assert [v["layer"] for v in d["verdicts"]] == ["hld", "uses"]
     (lf,) = [x for x in d["records"] if x["layer"] == "hld"]

@@ -539,7 +539,9 @@ def test_to_dict_shape_and_json():
     layer = layer_from_frame(ea_landfill_frame(), name="ea")
     result = screen_landuse(SITE, [layer])
     d = result.to_dict()
-    assert list(d) == ["records", "timeline", "verdicts", "bands_m", "layers"]
+    assert list(d) == ["records", "timeline", "verdicts", "bands_m", "layers",
+                       "synthetic_demo_data"]
+    assert d["synthetic_demo_data"] is False
     assert d["bands_m"] == [0.0, 50.0, 250.0, 500.0]
     assert d["layers"][0]["name"] == "ea" and d["layers"][0]["feature_count"] == 3
     rec = d["records"][0]
