@@ -119,6 +119,9 @@ def test_demo_outputs_say_synthetic_and_carry_land_use(runner, tmp_path):
             assert {r["year"] for r in doc["results"]} == {2013, 2020}
         if fmt in ("text", "markdown"):
             assert "landfill" in r.stdout.lower()
+    scr = runner.invoke(cli, ["screen", plots, "--where", "street=Woodlands Avenue"],
+                        catch_exceptions=False)
+    assert scr.exit_code == 0 and scr.stdout.startswith("*** SYNTHETIC DEMO DATA")
 
 
 def test_output_file_atomic_and_no_overwrite(runner, tmp_path):
