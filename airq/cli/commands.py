@@ -9,3 +9,4 @@ from airq.cli import objectives  # noqa: F401
 from airq.cli import query  # noqa: F401
 from airq.cli import layers  # noqa: F401
 from airq.cli import screen  # noqa: F401
+from airq.cli import batch  # noqa: F401

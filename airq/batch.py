@@ -1,0 +1,807 @@
+"""Batch statistics: every group of boundaries (every street of a borough) over many grids.
+
+The sampling rules and group semantics are those of ``airq query`` (a cell shared
+by two boundaries of one group counts once; a group holding no cell centre falls
+back to the cells its boundaries lie in). The work is vectorised across all
+boundaries: the boundary-to-cell assignment is computed once per grid geometry
+(every grid of an edition shares it), then each grid costs one gather and one
+pass of grouped counts and sums. Grids are read one at a time, each as a window
+covering the boundaries.
+
+A group that cannot be assessed (geometry that could not be repaired, outside the
+grid, no grid cell under it) becomes a :class:`BatchError`; the others finish.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from airq import __version__
+from airq.config import Settings
+from airq.errors import AirqError, AirqWarning, InputError
+from airq.zonal import (
+    SD_DDOF,
+    assign_cells,
+    containing_cells,
+    dedupe_pairs,
+    summarise,
+    values_at,
+)
+
+#: Columns of the long table, in order (``airq_id`` only with per-boundary rows).
+COLUMNS = ("group", "pollutant", "year", "edition", "units", "n_points", "n_nodata", "mean",
+           "sd", "min", "max", "median", "objective", "exceeds", "margin", "fallback",
+           "n_boundaries", "n_no_centre")
+#: Output formats :func:`write_batch` knows, by suffix.
+FORMATS = {".csv": "csv", ".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet": "parquet"}
+#: Exit status of ``airq batch`` when some groups failed and the rest were written.
+EXIT_PARTIAL = 3
+_ORDER = {"no2": 0, "nox": 1, "pm10": 2, "pm25": 3, "pm10d": 4}
+
+#: ``progress(done, total, description)`` is called after each grid.
+ProgressFn = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class BatchError:
+    """A group (or boundary) that could not be assessed, and why."""
+
+    group: str
+    reason: str
+    grid: str | None = None
+    airq_id: str | None = None
+
+    def to_dict(self) -> dict:
+        """Return the error as plain values."""
+        return {"group": self.group, "airq_id": self.airq_id, "grid": self.grid,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True, eq=False)
+class BatchResult:
+    """Rows of a batch run, the groups that failed, and where the numbers came from.
+
+    Attributes
+    ----------
+    rows
+        One row per group (or boundary) x pollutant x model year; see :data:`COLUMNS`.
+    errors
+        Groups or boundaries that could not be assessed, with the reason.
+    provenance
+        airq version, run time, inputs (boundaries, every grid), settings, command.
+    group_by
+        The grouping column.
+    per_boundary
+        Whether rows are per boundary (``airq_id``) rather than per group.
+    geometry
+        A GeoDataFrame of each group's union (or each boundary) keyed by ``group``
+        (and ``airq_id``), or None when not asked for.
+    warnings
+        airq warnings raised on the way, once each.
+    """
+
+    rows: pd.DataFrame
+    errors: tuple[BatchError, ...]
+    provenance: dict
+    group_by: str
+    per_boundary: bool = False
+    geometry: object = None
+    warnings: tuple[str, ...] = field(default=())
+    landuse: pd.DataFrame | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Whether some groups or boundaries failed."""
+        return bool(self.errors)
+
+    @property
+    def keys(self) -> list[str]:
+        """The key columns of a row: ``group`` and, per boundary, ``airq_id``."""
+        return ["group", "airq_id"] if self.per_boundary else ["group"]
+
+    def errors_frame(self) -> pd.DataFrame:
+        """Return the errors as a table (group, airq_id, grid, reason)."""
+        return pd.DataFrame([e.to_dict() for e in self.errors],
+                            columns=["group", "airq_id", "grid", "reason"])
+
+    def wide(self) -> pd.DataFrame:
+        """One row per group (or boundary): ``<pollutant>_<year>_<stat>`` columns.
+
+        Adds ``worst_margin`` (the largest margin over the concentration rows) and
+        ``any_exceeds``.
+        """
+        df = self.rows
+        keys = self.keys
+        if df.empty:
+            return pd.DataFrame(columns=[*keys, "worst_margin", "any_exceeds"])
+        tag = df["pollutant"] + "_" + df["year"].astype("string").fillna("na")
+        stats = ["n_points", "mean", "sd", "min", "max", "median", "objective", "exceeds",
+                 "margin", "fallback"]
+        w = df.assign(_tag=tag).pivot(index=keys, columns="_tag", values=stats)
+        order = list(dict.fromkeys(tag))
+        w = w.reindex(columns=pd.MultiIndex.from_product([stats, order]))
+        w.columns = [f"{t}_{s}" for s, t in w.columns]
+        w = w[[f"{t}_{s}" for t in order for s in stats]]
+        conc = df[df["pollutant"] != "pm10d"]
+        worst = conc.groupby(keys, sort=False)["margin"].max()
+        anyx = conc.groupby(keys, sort=False)["exceeds"].any()
+        w = w.join(worst.rename("worst_margin")).join(anyx.rename("any_exceeds"))
+        w = w.reset_index()
+        if self.landuse is not None and not self.per_boundary:
+            w = w.merge(self.landuse, on="group", how="left")
+        return w
+
+    def worst_margin(self) -> pd.Series:
+        """Return the largest margin against the objective per group (concentrations only)."""
+        conc = self.rows[self.rows["pollutant"] != "pm10d"]
+        return conc.groupby(self.keys)["margin"].max()
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def read_batch_boundaries(path, group_by: str, *, where: Sequence[str] = (),
+                          crs: str | None = None, layer: str | None = None,
+                          name: str | None = None):
+    """Read boundaries for a batch and list the groups lost to unusable geometry.
+
+    Returns
+    -------
+    (Boundaries, list of str)
+        The boundaries (as :func:`airq.boundaries.read_boundaries`) and the groups
+        whose every boundary was empty or could not be repaired (so they are
+        reported, not silently missing).
+
+    Raises
+    ------
+    InputError
+        As ``read_boundaries``; also if ``group_by`` is not a column.
+    """
+    from airq.boundaries import _select, parse_where, read_boundaries
+
+    b = read_boundaries(path, where=where, crs=crs, layer=layer, name=name)
+    column = _column(b.gdf, group_by, Path(path).name)
+    lost: list[str] = []
+    if b.dropped_empty:
+        import pyogrio
+
+        raw = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+        filters = parse_where(where)
+        if filters:
+            raw = _select(raw, filters, Path(path))
+        have = set(_group_names(b.gdf[column]))
+        lost = sorted(set(_group_names(raw[column])) - have)
+    return b, lost
+
+
+def _column(gdf, group_by: str, source: str) -> str:
+    if group_by in gdf.columns:
+        return group_by
+    match = {c.lower(): c for c in gdf.columns}.get(group_by.lower())
+    if match is None:
+        cols = ", ".join(c for c in gdf.columns if c not in ("geometry", "airq_id"))
+        raise InputError(f"{source} has no column {group_by!r} to group by; its columns are "
+                         f"{cols}")
+    return match
+
+
+def _group_names(series) -> np.ndarray:
+    return series.astype("string").fillna("(no value)").to_numpy(dtype=object)
+
+
+def gen_grids(boundaries, items: Sequence, grid_crs: str | None = None) -> Iterator:
+    """Yield each grid, read as a window covering the boundaries, one at a time.
+
+    ``items`` may be :class:`~airq.grids.Grid` objects (yielded as they are),
+    catalogue entries or :class:`~airq.pipeline.GridRequest` objects.
+    """
+    from airq.grids import Grid
+    from airq.pipeline import load_grids
+
+    for item in items:
+        if isinstance(item, Grid):
+            yield item
+        else:
+            yield load_grids(boundaries, [item], grid_crs)[0]
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+@dataclass(frozen=True, eq=False)
+class _Parcels:
+    gdf: object          # boundaries (valid ones only), with airq_id
+    codes: np.ndarray    # group index of each parcel
+    names: np.ndarray    # group name of each group index
+    ids: np.ndarray      # airq_id of each parcel
+
+
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """Cells of each group (and parcel) on one grid geometry."""
+
+    g_row: np.ndarray
+    g_col: np.ndarray
+    g_grp: np.ndarray
+    g_weight: np.ndarray | None
+    g_fallback: np.ndarray   # per group
+    g_ok: np.ndarray         # per group: has at least one cell
+    n_no_centre: np.ndarray  # per group
+    n_parcels: np.ndarray    # per group
+    errors: tuple[BatchError, ...]
+    p_zone: np.ndarray | None = None
+    p_row: np.ndarray | None = None
+    p_col: np.ndarray | None = None
+    p_weight: np.ndarray | None = None
+    p_fallback: np.ndarray | None = None
+    p_ok: np.ndarray | None = None
+
+
+def _geometry_key(grid):
+    t = grid.full_transform
+    return (grid.crs, tuple(round(v, 6) for v in (t.a, t.b, t.c, t.d, t.e, t.f)),
+            grid.full_shape)
+
+
+def _unions(geoms: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n + 1))
+    return np.array([shapely.union_all(geoms[order[bounds[i]:bounds[i + 1]]])
+                     for i in range(n)], dtype=object)
+
+
+def _plan(parcels: _Parcels, grid, method: str, per_boundary: bool) -> _Plan:
+    from airq.boundaries import reproject_to
+
+    gdf = reproject_to(parcels.gdf, grid.crs)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    codes = parcels.codes
+    n = len(parcels.names)
+    ft, fs = grid.full_transform, grid.full_shape
+    xmin, ymin, xmax, ymax = grid.bounds
+    inside = shapely.intersects(geoms, shapely.box(xmin, ymin, xmax, ymax))
+    g_inside = np.bincount(codes, weights=inside, minlength=n) > 0
+    n_parcels = np.bincount(codes, minlength=n)
+    rule = "centre" if method == "centre" else method
+    zones = assign_cells(geoms, ft, fs, "centre" if rule == "area-weighted" else rule)
+    counts = zones.counts()
+    n_no_centre = np.bincount(codes, weights=counts == 0, minlength=n).astype(np.int64)
+    if rule == "area-weighted":
+        # Groups are dissolved first, as query does, so overlaps are not counted twice.
+        ga = assign_cells(_unions(geoms, codes, n), ft, fs, "area-weighted")
+        g_row, g_col, g_grp, g_w = ga.row, ga.col, ga.zone, ga.weight
+    else:
+        g = codes[zones.zone]
+        keep = dedupe_pairs(g, zones.row, zones.col, fs[1])
+        g_row, g_col, g_grp, g_w = zones.row[keep], zones.col[keep], g[keep], None
+    has = np.bincount(g_grp, minlength=n) > 0
+    # A group with no cell centre at all uses the cells its boundaries lie in (as query).
+    need = ~has & g_inside
+    fb_row = fb_col = fb_grp = np.empty(0, dtype=np.int64)
+    if need.any():
+        sel = np.flatnonzero(need[codes])
+        fr, fc = containing_cells(geoms[sel], ft, fs)
+        ok = fr >= 0
+        pairs = np.unique(np.stack([codes[sel][ok], fr[ok], fc[ok]], axis=1), axis=0)
+        fb_grp, fb_row, fb_col = pairs[:, 0], pairs[:, 1], pairs[:, 2]
+    g_fallback = need & (np.bincount(fb_grp, minlength=n) > 0)
+    g_row = np.concatenate([g_row, fb_row])
+    g_col = np.concatenate([g_col, fb_col])
+    g_grp = np.concatenate([g_grp, fb_grp])
+    if g_w is not None:
+        g_w = np.concatenate([g_w, np.ones(len(fb_grp))])
+    g_ok = has | g_fallback
+    label = grid.info.label
+    errors = []
+    for i in np.flatnonzero(~g_ok):
+        if not g_inside[i]:
+            reason = (f"outside the grid {label} (extent x {xmin:.0f}-{xmax:.0f}, "
+                      f"y {ymin:.0f}-{ymax:.0f}, {grid.crs})")
+        else:
+            reason = f"no grid point of {label} inside, and no grid cell under it"
+        errors.append(BatchError(str(parcels.names[i]), reason, label))
+    plan = _Plan(g_row, g_col, g_grp, g_w, g_fallback, g_ok, n_no_centre, n_parcels,
+                 tuple(errors))
+    if not per_boundary:
+        return plan
+    if rule == "area-weighted":
+        zones = assign_cells(geoms, ft, fs, "area-weighted")
+        counts = zones.counts()
+    empty = np.flatnonzero(counts == 0)
+    fr, fc = containing_cells(geoms[empty], ft, fs)
+    ok = fr >= 0
+    p_fb = np.zeros(len(geoms), dtype=bool)
+    p_fb[empty[ok]] = True
+    p_ok = (counts > 0) | p_fb
+    w = zones.weight
+    for i in np.flatnonzero(~p_ok):
+        errors.append(BatchError(str(parcels.names[codes[i]]),
+                                 f"outside the grid {label}: no grid cell under the boundary",
+                                 label, str(parcels.ids[i])))
+    return replace(
+        plan, errors=tuple(errors), p_zone=np.concatenate([zones.zone, empty[ok]]),
+        p_row=np.concatenate([zones.row, fr[ok]]), p_col=np.concatenate([zones.col, fc[ok]]),
+        p_weight=None if w is None else np.concatenate([w, np.ones(int(ok.sum()))]),
+        p_fallback=p_fb, p_ok=p_ok)
+
+
+def _objective_columns(pollutant: str, kind: str, mean: np.ndarray, vmax: np.ndarray,
+                       selected) -> tuple[float, np.ndarray, np.ndarray]:
+    from airq.objectives import annual_objective
+
+    if kind != "concentration":
+        # PM10d day counts: the 24-hour objective's allowed days, tested on the worst
+        # point as query does (max > allowed).
+        o = next((o for o in selected if o.pollutant == "pm10" and o.period == "24-hour"),
+                 None)
+        if o is None or o.allowed_exceedances is None:
+            return np.nan, np.full(len(mean), np.nan), np.full(len(mean), np.nan)
+        value, basis = float(o.allowed_exceedances), vmax
+    else:
+        o = annual_objective(selected, pollutant)
+        if o is None:
+            return np.nan, np.full(len(mean), np.nan), np.full(len(mean), np.nan)
+        value, basis = float(o.value), mean
+    exceeds = np.where(np.isnan(basis), np.nan, basis > value)
+    return value, exceeds, basis - value
+
+
+def _frame(keys: dict, grid, gs, selected, fallback: np.ndarray, extra: dict) -> pd.DataFrame:
+    info = grid.info
+    n = len(gs.mean)
+    value, exceeds, margin = _objective_columns(info.pollutant, info.kind, gs.mean, gs.max,
+                                                selected)
+    df = pd.DataFrame({
+        **keys,
+        "pollutant": info.pollutant, "year": pd.array([info.year] * n, dtype="Int64"),
+        "edition": info.edition, "units": info.units,
+        "n_points": gs.n_points.astype(np.int64), "n_nodata": gs.n_nodata.astype(np.int64),
+        "mean": gs.mean, "sd": gs.sd, "min": gs.min, "max": gs.max, "median": gs.median,
+        "objective": value,
+        "exceeds": pd.array(np.where(np.isnan(exceeds), None, exceeds == 1), dtype="boolean"),
+        "margin": margin,
+        "fallback": np.where(fallback, "containing-cell", ""),
+        **extra,
+    })
+    return df
+
+
+def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
+               per_boundary: bool) -> pd.DataFrame:
+    n = len(parcels.names)
+    v = values_at(grid.values, plan.g_row, plan.g_col, grid.window_offset)
+    if not per_boundary:
+        gs = summarise(v, plan.g_grp, n, weight=plan.g_weight, ddof=ddof)
+        df = _frame({"group": parcels.names}, grid, gs, selected, plan.g_fallback,
+                    {"n_boundaries": plan.n_parcels, "n_no_centre": plan.n_no_centre})
+        return df[plan.g_ok]
+    m = len(parcels.ids)
+    v = values_at(grid.values, plan.p_row, plan.p_col, grid.window_offset)
+    gs = summarise(v, plan.p_zone, m, weight=plan.p_weight, ddof=ddof)
+    # A fallback boundary has one cell: SD 0, as query reports it.
+    sd = np.where(plan.p_fallback & (gs.n_points > 0), 0.0, gs.sd)
+    gs = replace(gs, sd=sd)
+    df = _frame({"group": parcels.names[parcels.codes], "airq_id": parcels.ids}, grid, gs,
+                selected, plan.p_fallback,
+                {"n_boundaries": 1, "n_no_centre": plan.p_fallback.astype(np.int64)})
+    ok = plan.p_ok & plan.g_ok[parcels.codes]
+    return df[ok]
+
+
+def _sort(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    if df.empty:
+        return df.reset_index(drop=True)
+    rank = df["pollutant"].map(_ORDER).fillna(9)
+    out = df.assign(_r=rank).sort_values([*keys, "_r", "year"], kind="stable")
+    return out.drop(columns="_r").reset_index(drop=True)
+
+
+def _prepare(boundaries, group_by: str, lost: Sequence[str]):
+    gdf = boundaries.gdf
+    column = _column(gdf, group_by, boundaries.name)
+    names_all = _group_names(gdf[column])
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    bad = ~shapely.is_valid(geoms) | shapely.is_empty(geoms)
+    errors = [BatchError(str(g), "boundary geometry is empty or could not be repaired")
+              for g in lost]
+    bad_groups = sorted(set(names_all[bad]))
+    for gname in bad_groups:
+        ids = gdf["airq_id"].to_numpy()[bad & (names_all == gname)]
+        errors.append(BatchError(str(gname), "invalid geometry that could not be repaired "
+                                 f"(boundaries {', '.join(map(str, ids[:5]))})"))
+    keep = ~np.isin(names_all, np.array(bad_groups, dtype=object))
+    gdf = gdf[keep].reset_index(drop=True)
+    codes, uniques = pd.factorize(pd.Series(names_all[keep], dtype=object), sort=True)
+    parcels = _Parcels(gdf, codes.astype(np.int64), np.asarray(uniques, dtype=object),
+                       gdf["airq_id"].astype(str).to_numpy(dtype=object))
+    return parcels, errors
+
+
+def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
+             per_boundary: bool, progress: ProgressFn | None, total: int):
+    ddof = SD_DDOF[settings.sd]
+    cache: dict = {}
+    frames, errors, infos = [], [], []
+    for done, grid in enumerate(grids, start=1):
+        key = _geometry_key(grid)
+        if key not in cache:
+            cache.clear()  # one geometry's plan at a time keeps memory flat
+            cache[key] = _plan(parcels, grid, settings.method, per_boundary)
+            errors.extend(cache[key].errors)
+        frames.append(_grid_rows(parcels, grid, cache[key], ddof, selected, per_boundary))
+        infos.append(grid.info)
+        if progress is not None:
+            progress(done, total, grid.info.label)
+        del grid
+    return frames, errors, infos
+
+
+def _nearest_landuse(parcels: _Parcels, layers: Sequence, bands_m) -> pd.DataFrame:
+    """Nearest land-use record of any layer to each group: distance, category, band."""
+    from airq.boundaries import reproject_to
+    from airq.grids import LAEI_CRS
+    from airq.landuse import band_labels, check_bands
+
+    edges = check_bands(bands_m)
+    labels = band_labels(edges)
+    n = len(parcels.names)
+    geoms = np.asarray(reproject_to(parcels.gdf, LAEI_CRS).geometry.values, dtype=object)
+    unions = _unions(geoms, parcels.codes, n)
+    best = np.full(n, np.inf)
+    layer_name = np.full(n, None, dtype=object)
+    category = np.full(n, None, dtype=object)
+    name = np.full(n, None, dtype=object)
+    for layer in layers:
+        if len(layer.gdf) == 0:
+            continue
+        (gi, fi), dist = layer.gdf.sindex.nearest(unions, max_distance=edges[-1],
+                                                  return_distance=True, return_all=False)
+        better = dist < best[gi]
+        gi, fi, dist = gi[better], fi[better], dist[better]
+        best[gi] = dist
+        layer_name[gi] = layer.name
+        cat_col = layer.mapping.get("category")
+        name_col = layer.mapping.get("name")
+        category[gi] = layer.gdf[cat_col].to_numpy(dtype=object)[fi] if cat_col else None
+        name[gi] = layer.gdf[name_col].to_numpy(dtype=object)[fi] if name_col else None
+    found = np.isfinite(best)
+    band = np.full(n, "none within " + f"{edges[-1]:g} m", dtype=object)
+    idx = np.searchsorted(np.asarray(edges), best[found], side="left")
+    band[found] = np.asarray(labels, dtype=object)[idx]
+    return pd.DataFrame({"group": parcels.names, "landuse_layer": layer_name,
+                         "landuse_distance_m": np.where(found, np.round(best, 1), np.nan),
+                         "landuse_category": category, "landuse_name": name,
+                         "landuse_band": band})
+
+
+def _geometry(parcels: _Parcels, per_boundary: bool, crs: str | None):
+    import geopandas as gpd
+
+    from airq.boundaries import reproject_to
+
+    gdf = reproject_to(parcels.gdf, crs) if crs else parcels.gdf
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if per_boundary:
+        return gpd.GeoDataFrame({"group": parcels.names[parcels.codes], "airq_id": parcels.ids},
+                                geometry=geoms, crs=gdf.crs)
+    return gpd.GeoDataFrame({"group": parcels.names},
+                            geometry=_unions(geoms, parcels.codes, len(parcels.names)),
+                            crs=gdf.crs)
+
+
+def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, group_by: str, *,
+                grid_crs: str | None = None, layers: Sequence = (),
+                per_boundary: bool | None = None, lost_groups: Sequence[str] = (),
+                with_geometry: bool = False, progress: ProgressFn | None = None,
+                dask: str | None = None, workers: int | None = None,
+                n_partitions: int | None = None, command: str | None = None) -> BatchResult:
+    """Statistics of every group of boundaries over every grid, as one table.
+
+    Parameters
+    ----------
+    boundaries
+        :class:`~airq.boundaries.Boundaries` (any CRS; reprojected to each grid's).
+    grids_or_requests
+        Grids in memory, catalogue entries or ``GridRequest`` objects; entries and
+        requests are read one at a time as windows covering the boundaries.
+    settings
+        Sampling method, SD kind, objective sets, per-boundary rows, search bands.
+    group_by
+        The column that names each boundary's group (e.g. ``street``).
+    grid_crs
+        CRS of grid files that carry none (non-LAEI grids).
+    layers
+        Land-use layers: each group gets the nearest record's distance, category
+        and band (with ``settings.bands_m``).
+    per_boundary
+        One row per boundary instead of per group (default ``settings.per_boundary``).
+    lost_groups
+        Groups the reader dropped for unusable geometry (from
+        :func:`read_batch_boundaries`); reported as errors.
+    with_geometry
+        Also return each group's geometry (for GeoPackage, GeoParquet and maps).
+    progress
+        Called as ``progress(done, total, label)`` after each grid.
+    dask
+        Address of a Dask scheduler to run on (partitions of groups x grids).
+    workers
+        Start a local Dask cluster with this many worker processes.
+    n_partitions
+        Partitions of groups for Dask (default: twice the workers, at least 2).
+    command
+        The command line, recorded in the provenance.
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    InputError
+        If no grid is given, ``group_by`` is not a column, or every group failed.
+    AirqError
+        Under ``settings.strict``, the first airq warning.
+
+    Examples
+    --------
+    >>> res = batch_stats(plots, grids, Settings(), "street")  # doctest: +SKIP
+    >>> res.rows[["group", "pollutant", "year", "mean"]]  # doctest: +SKIP
+    """
+    from airq.objectives import load_objectives
+
+    items = list(grids_or_requests)
+    if not items:
+        raise InputError("no grid to sample; add grids (airq grids add) or pass --grid")
+    per_boundary = settings.per_boundary if per_boundary is None else per_boundary
+    table = load_objectives()
+    selected = table.select(settings.objectives)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AirqWarning)
+        parcels, errors = _prepare(boundaries, group_by, lost_groups)
+        if len(parcels.names) == 0:
+            raise InputError(f"no group of {boundaries.name} can be assessed: "
+                             + "; ".join(f"{e.group}: {e.reason}" for e in errors[:3]))
+        if dask is not None or workers:
+            frames, errs, infos = _compute_dask(parcels, boundaries, items, settings, selected,
+                                                per_boundary, grid_crs, dask, workers,
+                                                n_partitions, progress)
+        else:
+            grids = gen_grids(_boundaries_for(parcels, boundaries), items, grid_crs)
+            frames, errs, infos = _compute(parcels, grids, settings, selected, per_boundary,
+                                           progress, len(items))
+        errors.extend(errs)
+        keys = ["group", "airq_id"] if per_boundary else ["group"]
+        rows = _sort(pd.concat(frames, ignore_index=True), keys)
+        rows = rows[[c for c in (*keys, *COLUMNS[1:]) if c in rows.columns]]
+        landuse = _nearest_landuse(parcels, layers, settings.bands_m) if layers else None
+        geometry = (_geometry(parcels, per_boundary, infos[0].crs if infos else None)
+                    if with_geometry else None)
+    messages = []
+    for w in caught:
+        if issubclass(w.category, AirqWarning):
+            if str(w.message) not in messages:
+                messages.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if settings.strict and messages:
+        raise AirqError(f"{messages[0]} (--strict turns warnings into errors)")
+    synthetic = boundaries.synthetic or any(i.synthetic for i in infos)
+    if synthetic:
+        messages.insert(0, "SYNTHETIC DEMO DATA: inputs are airq's generated demo data, not "
+                           "the real LAEI")
+    if landuse is not None and not per_boundary:
+        rows = rows.merge(landuse, on="group", how="left")
+    prov = {"airq_version": __version__,
+            "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "boundaries": boundaries.to_dict(), "group_by": group_by,
+            "grids": [i.to_dict() for i in infos], "settings": settings.to_dict(),
+            "objectives_version": table.version, "synthetic": synthetic, "command": command,
+            "n_groups": int(len(parcels.names)), "n_boundaries": int(len(parcels.ids))}
+    return BatchResult(rows=rows, errors=tuple(_dedupe(errors)), provenance=prov,
+                       group_by=group_by, per_boundary=per_boundary, geometry=geometry,
+                       warnings=tuple(messages), landuse=landuse)
+
+
+def _boundaries_for(parcels: _Parcels, boundaries):
+    """Return the boundaries restricted to the usable parcels (for grid windows)."""
+    return replace(boundaries, gdf=parcels.gdf)
+
+
+def _dedupe(errors):
+    seen, out = set(), []
+    for e in errors:
+        k = (e.group, e.airq_id, e.reason)
+        if k not in seen:
+            seen.add(k)
+            out.append(e)
+    return out
+
+
+# --------------------------------------------------------------------------- dask
+
+
+def _partition_task(gdf, codes, names, ids, item, boundaries, settings, selected,
+                    per_boundary, grid_crs):
+    """Rows of one partition of groups on one grid (runs on a Dask worker)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AirqWarning)
+        parcels = _Parcels(gdf, codes, names, ids)
+        grids = gen_grids(replace(boundaries, gdf=gdf), [item], grid_crs)
+        frames, errors, infos = _compute(parcels, grids, settings, selected, per_boundary,
+                                         None, 1)
+    return frames[0], errors, infos[0]
+
+
+def _compute_dask(parcels: _Parcels, boundaries, items, settings, selected, per_boundary, grid_crs,
+                  address, workers, n_partitions, progress):
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address is None:
+        cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1,
+                               dashboard_address=None)
+        address = cluster.scheduler_address
+    try:
+        with Client(address) as client:
+            n = len(parcels.names)
+            k = n_partitions or max(2, 2 * len(client.scheduler_info()["workers"]))
+            k = max(1, min(k, n))
+            part_of_group = np.arange(n) * k // n  # groups never split across partitions
+            parts = []
+            for p in range(k):
+                sel_groups = np.flatnonzero(part_of_group == p)
+                mask = np.isin(parcels.codes, sel_groups)
+                remap = np.full(n, -1, dtype=np.int64)
+                remap[sel_groups] = np.arange(len(sel_groups))
+                gdf = parcels.gdf[mask].reset_index(drop=True)
+                parts.append(client.scatter(
+                    [(gdf, remap[parcels.codes[mask]], parcels.names[sel_groups],
+                      parcels.ids[mask])], hash=False)[0])
+            futures, order = [], {}
+            slim = replace(boundaries, gdf=None)
+            for gi, item in enumerate(items):
+                for pi, part in enumerate(parts):
+                    fut = client.submit(_run_part, part, item, slim, settings, selected,
+                                        per_boundary, grid_crs, pure=False)
+                    order[fut.key] = (gi, pi)
+                    futures.append(fut)
+            results = {}
+            for done, fut in enumerate(as_completed(futures), start=1):
+                results[order[fut.key]] = fut.result()
+                if progress is not None:
+                    progress(done, len(futures), "partitions x grids")
+    finally:
+        if cluster is not None:
+            cluster.close()
+    frames, errors, infos = [], [], []
+    for gi in range(len(items)):
+        for pi in range(len(parts)):
+            df, errs, info = results[(gi, pi)]
+            frames.append(df)
+            errors.extend(errs)
+        infos.append(info)
+    return frames, errors, infos
+
+
+def _run_part(part, item, boundaries, settings, selected, per_boundary, grid_crs):
+    gdf, codes, names, ids = part
+    return _partition_task(gdf, codes, names, ids, item, boundaries, settings, selected,
+                           per_boundary, grid_crs)
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def _frame_for_output(result: BatchResult, wide: bool) -> pd.DataFrame:
+    df = result.wide() if wide else result.rows.copy()
+    for c in df.columns:
+        if str(df[c].dtype) == "boolean":
+            df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return df
+
+
+def write_batch(result: BatchResult, path, wide: bool = False,
+                overwrite: bool = False) -> Path:
+    """Write the rows to CSV, GeoPackage or GeoParquet, atomically.
+
+    GeoPackage and GeoParquet carry each group's (or boundary's) geometry, so the
+    table opens in QGIS as a map; they need ``result.geometry``.
+
+    Raises
+    ------
+    OutputError
+        If the file exists without ``overwrite`` or its folder is missing.
+    InputError
+        For an unknown suffix, or a spatial format without geometry.
+    """
+    from airq.outputs import atomic_path
+
+    p = Path(path)
+    fmt = FORMATS.get(p.suffix.lower())
+    if fmt is None:
+        raise InputError(f"cannot write {p.name}: use a .csv, .gpkg or .parquet file name")
+    df = _frame_for_output(result, wide)
+    if fmt != "csv":
+        if result.geometry is None:
+            raise InputError(f"{p.name}: a spatial output needs the groups' geometry "
+                             "(batch_stats(..., with_geometry=True))")
+        import geopandas as gpd
+
+        geo = result.geometry
+        df = gpd.GeoDataFrame(df.merge(geo, on=result.keys, how="left"), geometry="geometry",
+                              crs=geo.crs)
+    with atomic_path(p, overwrite) as tmp:
+        if fmt == "csv":
+            df.to_csv(tmp, index=False)
+        elif fmt == "gpkg":
+            df.to_file(tmp, driver="GPKG", layer=p.stem, engine="pyogrio")
+        else:
+            df.to_parquet(tmp, index=False)
+    return p
+
+
+def write_errors(result: BatchResult, path, overwrite: bool = False) -> Path:
+    """Write the failed groups and reasons to a CSV file, atomically."""
+    from airq.outputs import atomic_path
+
+    with atomic_path(path, overwrite) as tmp:
+        result.errors_frame().to_csv(tmp, index=False)
+    return Path(path)
+
+
+def default_errors_path(output) -> Path:
+    """``results.errors.csv`` beside ``results.<ext>``."""
+    p = Path(output)
+    return p.with_name(f"{p.stem}.errors.csv")
+
+
+def build_batch_map(result: BatchResult):
+    """Build a folium choropleth of the groups coloured by their worst margin (µg/m³).
+
+    Returns
+    -------
+    folium.Map
+    """
+    import folium
+
+    if result.geometry is None:
+        raise InputError("a batch map needs the groups' geometry (with_geometry=True)")
+    worst = result.worst_margin().rename("worst_margin").reset_index()
+    geo = result.geometry.merge(worst, on=result.keys, how="left").to_crs("EPSG:4326")
+    geo["worst_margin"] = geo["worst_margin"].round(2)
+    key = "airq_id" if result.per_boundary else "group"
+    geo["_key"] = geo[key].astype(str)
+    xmin, ymin, xmax, ymax = geo.total_bounds
+    m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=14,
+                   tiles="OpenStreetMap")
+    folium.Choropleth(geo_data=geo[["_key", "geometry"]].to_json(), data=geo,
+                      columns=["_key", "worst_margin"], key_on="feature.properties._key",
+                      fill_color="RdYlGn_r", fill_opacity=0.7, line_opacity=0.4,
+                      nan_fill_color="lightgrey",
+                      legend_name="worst margin against the annual objective (µg/m³; "
+                                  "> 0 exceeds)",
+                      name="worst margin").add_to(m)
+    folium.GeoJson(geo[[*result.keys, "worst_margin", "geometry"]].to_json(),
+                   name="groups", style_function=lambda f: {"weight": 0, "fillOpacity": 0},
+                   tooltip=folium.GeoJsonTooltip(fields=[*result.keys, "worst_margin"])
+                   ).add_to(m)
+    if result.provenance.get("synthetic"):
+        m.get_root().html.add_child(folium.Element(
+            "<div style='position:fixed;top:10px;left:60px;z-index:9999;background:#fff;"
+            "padding:4px;font-weight:bold'>SYNTHETIC DEMO DATA</div>"))
+    return m
+
+
+def write_batch_map(result: BatchResult, path, overwrite: bool = False) -> Path:
+    """Write :func:`build_batch_map` to an HTML file, atomically."""
+    from airq.outputs import write_text
+
+    return write_text(path, build_batch_map(result).get_root().render(), overwrite)

@@ -1,0 +1,258 @@
+"""`airq batch`: rows equal `query` per group, fallbacks, broken groups, atomic output, Dask."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from airq.batch import batch_stats, read_batch_boundaries, write_batch
+from airq.cli import cli
+from airq.config import Settings
+from airq.pipeline import parse_grid_spec
+from tests.conftest import write_asc
+
+XLL, YLL, CS = 531130.0, 181270.0, 20.0
+NROWS, NCOLS = 45, 60
+STATS = ("n_points", "n_nodata", "mean", "sd", "min", "max", "median")
+
+
+def _plots_along(rng, x0, y0, angle, n, street, start=0):
+    """Plots of real size (8-15 m frontage, 20-40 m deep) side by side along a street."""
+    polys, ids = [], []
+    along = 0.0
+    d = np.array([np.cos(angle), np.sin(angle)])
+    nrm = np.array([-d[1], d[0]])
+    for i in range(n):
+        w, depth = rng.uniform(8, 15), rng.uniform(20, 40)
+        side = 1 if i % 2 else -1
+        base = np.array([x0, y0]) + d * along + nrm * side * 6
+        corners = [base, base + d * w, base + d * w + nrm * side * depth,
+                   base + nrm * side * depth]
+        polys.append(shapely.Polygon(corners).buffer(0))
+        ids.append(f"{street[:2].upper()}-{start + i:03d}")
+        along += w if side == 1 else 0.0
+    return polys, ids
+
+
+@pytest.fixture
+def unseen(tmp_path):
+    """Random grids in the LAEI layout and random streets of plots nobody has seen."""
+    rng = np.random.default_rng(2024)
+    grids = {}
+    for spec, scale in (("no2:2020", 1.4), ("pm25:2013", 0.6)):
+        pol, year = spec.split(":")
+        values = rng.gamma(20, scale, size=(NROWS, NCOLS))
+        values[rng.random(values.shape) < 0.03] = -9999
+        name = {"no2": "NO2", "pm25": "PM25"}[pol]
+        path = write_asc(tmp_path / f"PostLAEI2013_{year}_{name}.asc", values, XLL, YLL)
+        grids[spec] = (values, path)
+    polys, ids, streets = [], [], []
+    for k, street in enumerate(["Alder Road", "Birch Lane", "Cedar Mews"]):
+        p, i = _plots_along(rng, XLL + 150 + 250 * k, YLL + 200 + 60 * k, rng.uniform(0, 3),
+                            14, street)
+        polys += p
+        ids += i
+        streets += [street] * len(p)
+    # A street whose only plots hold no cell centre (centres at XLL + 10 + 20k).
+    polys += [shapely.box(XLL + 401, YLL + 401, XLL + 409, YLL + 409),
+              shapely.box(XLL + 441, YLL + 401, XLL + 449, YLL + 409)]
+    ids += ["TC-000", "TC-001"]
+    streets += ["Tiny Court"] * 2
+    gdf = gpd.GeoDataFrame({"plot_id": ids, "street": streets}, geometry=polys,
+                           crs="EPSG:27700")
+    gdf.to_file(tmp_path / "plots.gpkg", engine="pyogrio")
+    return grids, gdf, tmp_path / "plots.gpkg"
+
+
+def _grid_args(grids):
+    return [a for spec, (_, path) in grids.items() for a in ("--grid", f"{spec}={path}")]
+
+
+def test_batch_rows_equal_query_group_by_group(runner, unseen, tmp_path):
+    grids, gdf, plots = unseen
+    out = tmp_path / "streets.csv"
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", *_grid_args(grids),
+                              "-o", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    rows = pd.read_csv(out)
+    assert sorted(rows["group"].unique()) == sorted(gdf["street"].unique())
+    assert len(rows) == 4 * 2
+    for street in gdf["street"].unique():
+        q = runner.invoke(cli, ["query", str(plots), "--where", f"street={street}",
+                                *_grid_args(grids), "-f", "json", "--no-layers"],
+                          catch_exceptions=False)
+        assert q.exit_code == 0, q.stderr
+        for r in json.loads(q.stdout)["results"]:
+            (b,) = rows[(rows["group"] == street) & (rows["pollutant"] == r["pollutant"])
+                        & (rows["year"] == r["year"])].to_dict("records")
+            for s in STATS:
+                assert b[s] == pytest.approx(r[s], abs=2e-6), (street, r["pollutant"], s)
+            assert b["objective"] == r["objective"]
+            assert bool(b["exceeds"]) == r["exceeds"]
+            assert b["margin"] == pytest.approx(r["margin"], abs=2e-6)
+            assert (b["fallback"] == "containing-cell") == r["fallback"]
+    tiny = rows[rows["group"] == "Tiny Court"]
+    assert (tiny["fallback"] == "containing-cell").all() and (tiny["n_points"] > 0).all()
+
+
+def test_per_boundary_marks_fallback_and_drops_nothing(runner, unseen, tmp_path):
+    grids, gdf, plots = unseen
+    out = tmp_path / "plots.csv"
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", "--per-boundary",
+                              "--grid", f"no2:2020={grids['no2:2020'][1]}", "-o", str(out)],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    rows = pd.read_csv(out, keep_default_na=False)
+    assert sorted(rows["airq_id"]) == sorted(gdf["plot_id"])  # none dropped
+    fb = rows[rows["fallback"] == "containing-cell"]
+    assert {"TC-000", "TC-001"} <= set(fb["airq_id"])
+    q = runner.invoke(cli, ["query", str(plots), "--where", "street=Birch Lane",
+                            "--grid", f"no2:2020={grids['no2:2020'][1]}", "--per-boundary",
+                            "-f", "json", "--no-layers"], catch_exceptions=False)
+    for pb in json.loads(q.stdout)["per_boundary"]:
+        (b,) = rows[rows["airq_id"] == pb["boundary_id"]].to_dict("records")
+        assert b["n_points"] == pb["n_points"]
+        assert b["fallback"] == (pb["fallback"] or "")
+        if pb["mean"] is not None:
+            assert float(b["mean"]) == pytest.approx(pb["mean"], abs=2e-6)
+            assert float(b["sd"]) == pytest.approx(pb["sd"], abs=2e-6)
+
+
+def test_shared_cell_counts_once_per_group():
+    """Two plots of one street sharing a cell centre count it once (union semantics)."""
+    from affine import Affine
+
+    from airq.grids import Grid, GridInfo
+
+    values = np.arange(12, dtype=float).reshape(3, 4)
+    info = GridInfo("no2", 2020, "test", "µg/m³", "concentration", "test", "mem", None, "0",
+                    None, "EPSG:27700", False, "given")
+    grid = Grid(values, Affine(20, 0, 0, 0, -20, 60), "EPSG:27700", info, (3, 4))
+    polys = [shapely.box(0, 20, 40, 40), shapely.box(20, 20, 60, 40)]  # share centre (30, 30)
+    gdf = gpd.GeoDataFrame({"street": ["A", "A"], "airq_id": ["p1", "p2"]}, geometry=polys,
+                           crs="EPSG:27700")
+    from airq.boundaries import Boundaries
+
+    b = Boundaries(gdf, "t", "mem", "0", "EPSG:27700", "given", 2, 2)
+    res = batch_stats(b, [grid], Settings(), "street")
+    (row,) = res.rows.to_dict("records")
+    assert row["n_points"] == 3 and row["mean"] == pytest.approx((4 + 5 + 6) / 3)
+
+
+def _broken_file(tmp_path, gdf):
+    good = gdf[gdf["street"] == "Alder Road"]
+    far = shapely.box(XLL + 20_000, YLL, XLL + 20_012, YLL + 30)
+    flat = shapely.Polygon([(XLL + 300, YLL + 300), (XLL + 310, YLL + 300),
+                            (XLL + 320, YLL + 300), (XLL + 300, YLL + 300)])
+    bad = gpd.GeoDataFrame({"plot_id": ["FA-1", "BC-1"], "street": ["Far Away", "Broken Close"]},
+                           geometry=[far, flat], crs="EPSG:27700")
+    out = pd.concat([good, bad], ignore_index=True)
+    out.to_file(tmp_path / "broken.gpkg", engine="pyogrio")
+    return tmp_path / "broken.gpkg"
+
+
+def test_broken_groups_listed_rest_finish_exit_partial(runner, unseen, tmp_path):
+    grids, gdf, _ = unseen
+    path = _broken_file(tmp_path, gdf)
+    out = tmp_path / "results.gpkg"
+    res = runner.invoke(cli, ["batch", str(path), "--group-by", "street", *_grid_args(grids),
+                              "-o", str(out)], catch_exceptions=False)
+    assert res.exit_code == 3, res.stderr
+    assert "Partial" in res.stderr
+    good = gpd.read_file(out)
+    assert set(good["group"]) == {"Alder Road"} and len(good) == 2
+    assert good.crs.to_epsg() == 27700 and good.geometry.notna().all()
+    errors = pd.read_csv(tmp_path / "results.errors.csv")
+    reasons = dict(zip(errors["group"], errors["reason"], strict=False))
+    assert set(reasons) == {"Far Away", "Broken Close"}
+    assert "outside the grid" in reasons["Far Away"]
+    assert "could not be repaired" in reasons["Broken Close"]
+
+
+def test_interrupted_writer_leaves_no_file(unseen, tmp_path, monkeypatch, runner):
+    grids, gdf, plots = unseen
+    b, _ = read_batch_boundaries(plots, "street")
+    res = batch_stats(b, [parse_grid_spec(f"no2:2020={grids['no2:2020'][1]}")], Settings(),
+                      "street")
+    assert any("assumed EPSG:27700" in w for w in res.warnings)
+    real = pd.DataFrame.to_csv
+
+    def half_then_die(self, path, **kw):
+        real(self.iloc[: len(self) // 2], path, **kw)
+        raise KeyboardInterrupt("killed midway")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_die)
+    out = tmp_path / "out" / "results.csv"
+    out.parent.mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        write_batch(res, out)
+    assert list(out.parent.iterdir()) == []
+    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
+    write_batch(res, out)
+    assert len(pd.read_csv(out)) == 4
+    with pytest.raises(Exception, match="already exists"):
+        write_batch(res, out)
+
+
+def test_wide_parquet_map_and_layers(runner, unseen, tmp_path):
+    grids, gdf, plots = unseen
+    site = shapely.box(XLL + 150, YLL + 150, XLL + 190, YLL + 190)
+    layer = gpd.GeoDataFrame({"name": ["Old Works"], "category": ["gasworks"]}, geometry=[site],
+                             crs="EPSG:27700")
+    layer.to_file(tmp_path / "industry.gpkg", engine="pyogrio")
+    from airq.layers import add_layer
+
+    add_layer(tmp_path / "industry.gpkg", name="industry", kind="industry",
+              mapping={"category": "category", "name": "name"})
+    out = tmp_path / "wide.parquet"
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", *_grid_args(grids),
+                              "--wide", "-o", str(out), "--map", str(tmp_path / "m.html"),
+                              "--layer", "industry"],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    wide = gpd.read_parquet(out)
+    assert len(wide) == 4 and wide.crs.to_epsg() == 27700
+    assert {"no2_2020_mean", "pm25_2013_mean", "worst_margin", "landuse_distance_m",
+            "landuse_category", "landuse_band"} <= set(wide.columns)
+    alder = wide[wide["group"] == "Alder Road"].iloc[0]
+    assert alder["landuse_category"] == "gasworks"
+    union = shapely.union_all(gdf[gdf["street"] == "Alder Road"].geometry.values)
+    assert alder["landuse_distance_m"] == pytest.approx(union.distance(site), abs=0.06)
+    html = (tmp_path / "m.html").read_text()
+    assert "worst margin" in html and "Alder Road" in html
+
+
+def test_errors_usage_and_no_overwrite(runner, unseen, tmp_path):
+    grids, _, plots = unseen
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "nosuch", *_grid_args(grids),
+                              "-o", str(tmp_path / "x.csv")])
+    assert res.exit_code == 1 and "no column 'nosuch'" in res.stderr
+    res = runner.invoke(cli, ["batch", str(plots), *_grid_args(grids), "-o", "x.csv"])
+    assert res.exit_code == 2 and "--group-by" in res.stderr
+    (tmp_path / "y.csv").write_text("keep")
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", *_grid_args(grids),
+                              "-o", str(tmp_path / "y.csv")])
+    assert res.exit_code == 1 and "--overwrite" in res.stderr
+    assert (tmp_path / "y.csv").read_text() == "keep"
+    res = runner.invoke(cli, ["batch", "--help"])
+    assert res.exit_code == 0 and "--group-by" in res.output and "status 3" in res.output
+
+
+def test_dask_local_cluster_gives_same_rows(unseen):
+    distributed = pytest.importorskip("distributed")
+    grids, _, plots = unseen
+    b, _ = read_batch_boundaries(plots, "street")
+    reqs = [parse_grid_spec(f"{spec}={path}") for spec, (_, path) in grids.items()]
+    settings = Settings(per_boundary=True)
+    local = batch_stats(b, reqs, settings, "street")
+    with distributed.LocalCluster(n_workers=2, processes=False, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        dist = batch_stats(b, reqs, settings, "street", dask=cluster.scheduler_address,
+                           n_partitions=3)
+    pd.testing.assert_frame_equal(local.rows, dist.rows)
+    assert local.errors == dist.errors
