@@ -1187,3 +1187,37 @@ def _compare_with_rate(result: RateResult, reference_rate: float) -> RateResult:
         significance=significance,
         comparison=describe_comparison(significance, name),
     )
+
+
+def rates_provenance(table=None, standard=None, **settings) -> dict:
+    """Record what a rate table was made from: inputs with SHA-256, settings, airq version.
+
+    Parameters
+    ----------
+    table
+        The CSV of cases and person-years, or ``None`` for the one-line form.
+    standard
+        A standard population CSV, or ``None`` for the packaged ESP 2013.
+    **settings
+        The options used (multiplier, level, CI method, reference...).
+
+    Returns
+    -------
+    dict
+        JSON-ready provenance.
+    """
+    from datetime import UTC, datetime
+
+    from airq import __version__
+    from airq.grids import sha256_file
+
+    inputs = []
+    for role, path in (("table", table), ("standard_population", standard)):
+        if path is not None:
+            inputs.append({"role": role, "source": str(path), "sha256": sha256_file(path)})
+    if standard is None:
+        inputs.append({"role": "standard_population",
+                       "source": "airq/data/esp2013.csv (European Standard Population 2013)"})
+    return {"airq_version": __version__,
+            "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "inputs": inputs, "settings": settings}

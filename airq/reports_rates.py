@@ -259,7 +259,18 @@ _RENDERERS: dict[str, Callable[[Sequence[RateResult]], str]] = {
 }
 
 
-def render_rates(results: Sequence[RateResult], fmt: str = "text") -> str:
+def _provenance_lines(provenance: dict) -> list[str]:
+    lines = [f"airq {provenance['airq_version']}, run {provenance['run_at']}"]
+    for i in provenance["inputs"]:
+        sha = f", sha256 {i['sha256']}" if i.get("sha256") else ""
+        lines.append(f"{i['role']}: {i['source']}{sha}")
+    opts = ", ".join(f"{k} {v}" for k, v in provenance["settings"].items() if v is not None)
+    lines.append(f"settings: {opts}")
+    return lines
+
+
+def render_rates(results: Sequence[RateResult], fmt: str = "text",
+                 provenance: dict | None = None) -> str:
     """Render the rate table in one of :data:`FORMATS`.
 
     Parameters
@@ -283,4 +294,30 @@ def render_rates(results: Sequence[RateResult], fmt: str = "text") -> str:
         renderer = _RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}") from None
-    return renderer(results)
+    text = renderer(results)
+    if provenance is None:
+        return text
+    lines = _provenance_lines(provenance)
+    if fmt == "json":
+        rows = json.loads(text)
+        return json.dumps([dict(r, provenance=provenance) for r in rows], indent=2,
+                          ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        # Provenance as extra columns, so the file stays a plain table.
+        import csv
+        import io
+
+        rows = list(csv.DictReader(io.StringIO(text)))
+        table = next((i for i in provenance["inputs"] if i["role"] == "table"), {})
+        extra = {"airq_version": provenance["airq_version"], "run_at": provenance["run_at"],
+                 "table_sha256": table.get("sha256", "")}
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=[*(rows[0] if rows else {}), *extra],
+                           lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow(r | extra)
+        return buf.getvalue()
+    if fmt == "markdown":
+        return text + "\n## Provenance\n\n" + "".join(f"- {x}\n" for x in lines)
+    return text + "\nProvenance:\n" + "".join(f"  {x}\n" for x in lines)

@@ -301,3 +301,15 @@ def test_missing_reference_area_exit_1(runner, published):
     assert result.exit_code == 1
     assert "reference area 'Havering' is not in the table" in result.stderr
     assert "'England'" in result.stderr
+
+
+def test_outputs_record_provenance(runner, published):
+    from airq import __version__
+    from airq.grids import sha256_file
+
+    text = runner.invoke(cli, ["rates", str(published)], catch_exceptions=False).stdout
+    assert f"airq {__version__}" in text and sha256_file(published) in text
+    rows = json.loads(runner.invoke(cli, ["rates", str(published), "-f", "json"]).stdout)
+    assert rows[0]["provenance"]["inputs"][0]["sha256"] == sha256_file(published)
+    out = runner.invoke(cli, ["rates", str(published), "-f", "csv"]).stdout
+    assert "table_sha256" in out.splitlines()[0] and sha256_file(published) in out

@@ -129,7 +129,10 @@ def rates(
         reference=reference,
         reference_rate=reference_rate,
     )
-    text = render_rates(results, fmt)
+    provenance = lib.rates_provenance(
+        table, standard, multiplier=multiplier, level=float(level), ci_method=ci_method,
+        reference=reference, reference_rate=reference_rate)
+    text = render_rates(results, fmt, provenance)
     if output is None:
         click.echo(text, nl=False)
     else:
