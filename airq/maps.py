@@ -1,0 +1,582 @@
+"""Interactive Folium/Leaflet maps of an Assessment, optionally with every asset inlined.
+
+The map draws what the Assessment already holds: the boundaries (in orange), the
+sampled grid points coloured by value, the land-use records and search bands. It
+computes no statistics; colour scales are taken from the sample values. Folium is
+imported here only, never by the analysis modules.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import logging
+import mimetypes
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from airq.errors import InputError
+from airq.grids import POLLUTANTS
+from airq.results import SYNTHETIC_BANNER, Assessment, Samples
+
+log = logging.getLogger(__name__)
+
+#: Colour of the residential boundaries (the case's map draws them in orange).
+BOUNDARY_COLOUR = "#ff7f00"
+#: Colours of the value scale (viridis stops: distinct from the orange boundaries).
+SCALE_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
+#: Colour of land-use record markers and search-band rings.
+LANDUSE_COLOUR = "#c51b7d"
+#: Environment variable naming a folder that holds the npm packages (a node_modules).
+ASSETS_ENV = "AIRQ_ASSETS_DIR"
+
+_OSM_ATTR = ('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+             "contributors")
+
+
+@dataclass(frozen=True)
+class _Asset:
+    """Where a CDN URL folium writes comes from in node_modules."""
+
+    pattern: str
+    package: str
+    path: str
+
+
+#: CDN URLs folium (and its plugins) write, and the npm file for each. Versions are
+#: pinned in package.json to the ones folium references.
+ASSETS = (
+    _Asset(r"/leaflet@[^/]+/dist/leaflet\.js$", "leaflet", "dist/leaflet.js"),
+    _Asset(r"/leaflet@[^/]+/dist/leaflet\.css$", "leaflet", "dist/leaflet.css"),
+    _Asset(r"code\.jquery\.com/jquery-3\.7\.1(\.min)?\.js$", "jquery", "dist/jquery.min.js"),
+    _Asset(r"/leaflet\.fullscreen@[^/]+/Control\.FullScreen(\.min)?\.js$", "leaflet.fullscreen",
+           "Control.FullScreen.js"),
+    _Asset(r"/leaflet\.fullscreen@[^/]+/Control\.FullScreen(\.min)?\.css$",
+           "leaflet.fullscreen", "Control.FullScreen.css"),
+    _Asset(r"/leaflet-measure@[^/]+/dist/leaflet-measure(\.min)?\.js$", "leaflet-measure",
+           "dist/leaflet-measure.js"),
+    _Asset(r"/leaflet-measure@[^/]+/dist/leaflet-measure(\.min)?\.css$", "leaflet-measure",
+           "dist/leaflet-measure.css"),
+)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.1f}" if abs(v) < 1000 else f"{v:.0f}"
+
+
+def _sample_name(s: Samples) -> str:
+    return f"{POLLUTANTS.get(s.pollutant, s.pollutant)} {s.year}"
+
+
+def objective_for(a: Assessment, pollutant: str, year) -> tuple[float | None, str]:
+    """Return the objective the legend marks for a pollutant and its wording.
+
+    The annual-mean objective of the first objective set (as in the report), or for
+    the PM10 exceedance-day grid the number of days allowed.
+    """
+    for r in a.results:
+        if r.pollutant == pollutant and r.year == year and r.first is not None:
+            o = r.first.objective
+            return float(o.value), f"objective {o.value:g} {r.units} ({o.set})"
+    for s in a.short_term:
+        if pollutant == "pm10d" and s.objective.pollutant == "pm10" and \
+                s.objective.allowed_exceedances is not None:
+            n = s.objective.allowed_exceedances
+            return float(n), f"objective: not more than {n} days ({s.objective.set})"
+    return None, "no objective in the chosen sets"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A colour scale for one pollutant across its model years."""
+
+    pollutant: str
+    units: str
+    vmin: float
+    vmax: float
+    objective: float | None
+    objective_text: str
+
+    @property
+    def name(self) -> str:
+        """Display name of the pollutant."""
+        return POLLUTANTS.get(self.pollutant, self.pollutant)
+
+    def colour(self, v: float) -> str:
+        """Hex colour of a value on the scale."""
+        import branca.colormap as cm
+
+        cmap = cm.LinearColormap(list(SCALE_COLOURS), vmin=self.vmin, vmax=self.vmax)
+        return cmap.rgb_hex_str(min(max(v, self.vmin), self.vmax))
+
+    def position(self, v: float) -> float:
+        """Where a value lies along the scale, 0 to 1 (clipped)."""
+        if self.vmax == self.vmin:
+            return 0.5
+        return float(min(max((v - self.vmin) / (self.vmax - self.vmin), 0.0), 1.0))
+
+
+def colour_scales(a: Assessment) -> dict[str, Scale]:
+    """One colour scale per pollutant, spanning its sample values over all model years."""
+    out: dict[str, Scale] = {}
+    for pol in dict.fromkeys(s.pollutant for s in a.samples):
+        group = [s for s in a.samples if s.pollutant == pol]
+        vals = np.concatenate([np.asarray(s.value, dtype=float) for s in group])
+        vals = vals[np.isfinite(vals)]
+        if vals.size == 0:
+            continue
+        obj, text = objective_for(a, pol, group[-1].year)
+        lo, hi = float(vals.min()), float(vals.max())
+        if hi == lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        out[pol] = Scale(pol, group[0].units, lo, hi, obj, text)
+    return out
+
+
+def _transformer(crs: str):
+    from pyproj import Transformer
+
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+
+def _legend_html(scales: dict[str, Scale]) -> str:
+    gradient = ", ".join(SCALE_COLOURS)
+    rows = []
+    for s in scales.values():
+        if s.objective is None:
+            mark, note = "", s.objective_text
+        elif s.objective > s.vmax:
+            mark, note = "", f"{s.objective_text}: above every value shown"
+        elif s.objective < s.vmin:
+            mark, note = "", f"{s.objective_text}: below every value shown"
+        else:
+            left = 100 * s.position(s.objective)
+            mark = (f'<div class="airq-objective-mark" style="left:{left:.1f}%" '
+                    f'title="{html.escape(s.objective_text)}"></div>')
+            note = f"{s.objective_text}: marked &#9650;"
+        rows.append(
+            f'<div class="airq-legend-row" data-pollutant="{s.pollutant}">'
+            f'<div class="airq-legend-name">{html.escape(s.name)} ({html.escape(s.units)})</div>'
+            f'<div class="airq-legend-bar" style="background:linear-gradient(to right, '
+            f'{gradient})">{mark}</div>'
+            f'<div class="airq-legend-ticks"><span>{_fmt(s.vmin)}</span>'
+            f'<span>{_fmt((s.vmin + s.vmax) / 2)}</span><span>{_fmt(s.vmax)}</span></div>'
+            f'<div class="airq-legend-note">{note}</div></div>')
+    return ('<div id="airq-legend" class="airq-legend leaflet-control">'
+            '<div class="airq-legend-title">Modelled annual mean at grid points</div>'
+            + "".join(rows)
+            + f'<div class="airq-legend-row"><span class="airq-swatch" style="border-color:'
+              f'{BOUNDARY_COLOUR}"></span> residential boundaries</div></div>')
+
+
+_CSS = """
+<style>
+.airq-legend {background: rgba(255,255,255,.92); padding: 6px 8px; font: 11px/1.3 sans-serif;
+  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.4); width: 230px;}
+.airq-legend-title {font-weight: bold; margin-bottom: 4px;}
+.airq-legend-row {margin-bottom: 5px;}
+.airq-legend-bar {position: relative; height: 10px; border: 1px solid #555;}
+.airq-objective-mark {position: absolute; top: -4px; width: 0; height: 16px;
+  border-left: 2px solid #d00;}
+.airq-objective-mark::after {content: "\\25B2"; color: #d00; position: absolute; top: 12px;
+  left: -6px; font-size: 9px;}
+.airq-legend-ticks {display: flex; justify-content: space-between; margin-top: 2px;}
+.airq-legend-note {color: #444;}
+.airq-swatch {display: inline-block; width: 14px; height: 8px; border: 2px solid;}
+.airq-title {background: rgba(255,255,255,.94); padding: 6px 10px; font: 12px/1.35 sans-serif;
+  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.4); max-width: 420px;}
+.airq-title h1 {font-size: 15px; margin: 0 0 2px 0;}
+.airq-sources {color: #444; font-size: 11px; margin-top: 2px;}
+.airq-synthetic {color: #fff; background: #b00; font-weight: bold; padding: 2px 4px;
+  margin: 3px 0; letter-spacing: .03em;}
+</style>
+"""
+
+
+def _control_js(map_name: str, element_html: str, position: str, cls: str) -> str:
+    return f"""
+(function() {{
+  var C = L.Control.extend({{options: {{position: {json.dumps(position)}}},
+    onAdd: function() {{
+      var div = L.DomUtil.create('div', {json.dumps(cls)});
+      div.innerHTML = {json.dumps(element_html)};
+      L.DomEvent.disableClickPropagation(div);
+      return div; }} }});
+  new C().addTo({map_name});
+}})();
+"""
+
+
+def _title_html(a: Assessment) -> str:
+    eds = "; ".join(sorted({r.edition or "unknown edition" for r in a.results})) or "no grids"
+    years = ", ".join(str(y) for y in a.years)
+    synth = (f'<div class="airq-synthetic">{html.escape(SYNTHETIC_BANNER)}</div>'
+             if a.synthetic else "")
+    return (f'<div id="airq-title"><h1>Air quality at {html.escape(a.area.name)}</h1>{synth}'
+            f"<div>{a.area.n_boundaries} residential boundaries (orange); "
+            f"{html.escape(eds)}; model year{'s' if len(a.years) != 1 else ''} "
+            f"{html.escape(years)}</div>"
+            f"<div>Modelled annual means, not measurements. airq {a.provenance.airq_version}, "
+            f"run {html.escape(a.provenance.run_at[:10])}</div>"
+            f'<div class="airq-sources">Data: {html.escape(data_attribution(a))}</div></div>')
+
+
+def data_attribution(a: Assessment) -> str:
+    """Attribution of the data drawn (grids, boundaries, land-use layers), as plain text."""
+    eds = sorted({r.edition or "unknown edition" for r in a.results})
+    parts = []
+    if eds:
+        src = "synthetic demo grids" if a.synthetic else "Greater London Authority"
+        parts.append(f"Air quality: {', '.join(eds)} ({src})")
+    bsrc = Path(a.area.boundaries.get("source", "")).name
+    parts.append(f"Boundaries: {bsrc}")
+    if a.land_use is not None and a.land_use.layers:
+        parts.append("Land use: " + ", ".join(p.name for p in a.land_use.layers))
+    return "; ".join(parts)
+
+
+def _records_layer(a: Assessment, area, to_wgs):
+    """Markers for land-use records off the site, at their distance and direction.
+
+    Records carry a distance from the site's edge and a bearing from its centre, not
+    a geometry, so each marker stands on that bearing at that distance beyond the
+    edge; popups say the position is approximate.
+    """
+    import folium
+    import shapely
+
+    from airq.reports_landuse import dates_cell
+
+    groups = {}
+    c = area.centroid
+    reach = max(area.bounds[2] - area.bounds[0], area.bounds[3] - area.bounds[1]) * 2 + 1e4
+    on_site = []
+    for r in a.land_use.records:
+        if r.on_site or r.bearing_deg is None:
+            on_site.append(r)
+            continue
+        th = np.radians(r.bearing_deg)
+        dx, dy = np.sin(th), np.cos(th)
+        ray = shapely.LineString([(c.x, c.y), (c.x + dx * reach, c.y + dy * reach)])
+        hit = ray.intersection(area.boundary)
+        edge = max((shapely.Point(c.x, c.y).distance(p) for p in
+                    getattr(hit, "geoms", [hit]) if not p.is_empty), default=0.0)
+        t = edge + r.distance_m
+        lon, lat = to_wgs.transform(c.x + dx * t, c.y + dy * t)
+        g = groups.get(r.layer)
+        if g is None:
+            g = groups[r.layer] = folium.FeatureGroup(name=f"Land use: {r.layer}", show=True)
+        popup = (f"<b>{html.escape(r.name or r.category or r.layer)}</b><br>"
+                 f"layer {html.escape(r.layer)}<br>category {html.escape(r.category or '-')}<br>"
+                 f"dates {html.escape(dates_cell(r) or '-')}<br>"
+                 f"{r.distance_m:.0f} m {html.escape(r.direction or '')} of the site "
+                 f"({html.escape(r.band)})<br><i>marker placed at that distance and direction; "
+                 f"approximate</i>")
+        folium.CircleMarker([lat, lon], radius=7, color=LANDUSE_COLOUR, weight=2, fill=True,
+                            fill_color="#ffffff", fill_opacity=0.9,
+                            tooltip=html.escape(r.name or r.category or r.layer),
+                            popup=folium.Popup(popup, max_width=300)).add_to(g)
+    return list(groups.values()), on_site
+
+
+def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
+    """Build the interactive map of an Assessment.
+
+    Parameters
+    ----------
+    a
+        The assessment; needs ``boundaries_gdf`` (and ``samples`` for points).
+    tile_settings
+        Settings or a MapTiler key for the historic tile layers (see
+        :func:`airq.tiles.list_tile_sources`); None reads ``MAPTILER_KEY``.
+    show
+        Name of the point layer shown at first, e.g. ``NO2 2020``; default the
+        first pollutant of the latest model year. The others are in the layer control.
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    InputError
+        If the assessment carries no boundary geometry.
+    """
+    import folium
+    import shapely
+    from folium import plugins
+
+    if a.boundaries_gdf is None or len(a.boundaries_gdf) == 0:
+        raise InputError("the assessment has no boundary geometry to map")
+    gdf = a.boundaries_gdf
+    wgs = gdf.to_crs("EPSG:4326")
+    minx, miny, maxx, maxy = wgs.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None,
+                   control_scale=True, zoom_start=17, max_zoom=20)
+    # Leaflet, and jQuery (folium's popups use it); not Bootstrap, Font Awesome or
+    # awesome-markers, which this map does not use and which would each be a download.
+    m.default_js = [js for js in m.default_js if js[0] in ("leaflet", "jquery")]
+    m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
+
+    # Base layers: OpenStreetMap shows first; the others wait in the layer control.
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", attr=_OSM_ATTR,
+                     max_zoom=20, max_native_zoom=19, show=True).add_to(m)
+    _xyz_layer(m, "Esri.WorldGrayCanvas", "Light grey (Esri)")
+    _xyz_layer(m, "Esri.WorldImagery", "Aerial imagery (Esri)")
+    for src in historic_sources(tile_settings):
+        folium.TileLayer(tiles=src.url, attr=src.attribution,
+                         name=f"Historic OS: {src.source.title} ({src.source.epochs})",
+                         max_zoom=20, max_native_zoom=src.source.max_zoom,
+                         min_zoom=src.source.min_zoom, overlay=False, show=False).add_to(m)
+
+    scales = colour_scales(a)
+    to_wgs = _transformer(str(gdf.crs))
+    area = shapely.union_all(gdf.geometry.values)
+    if a.land_use is not None and a.land_use.bands_m:
+        rings = folium.FeatureGroup(name="Land-use search bands", show=True)
+        for edge in a.land_use.bands_m:
+            if edge <= 0:
+                continue
+            ring = gpd_series([area.buffer(edge)], gdf.crs).to_crs("EPSG:4326")
+            folium.GeoJson(ring.__geo_interface__, name=f"{edge:g} m",
+                           style_function=lambda _f: {"color": LANDUSE_COLOUR, "weight": 1.5,
+                                                      "dashArray": "6 4", "fill": False},
+                           tooltip=f"{edge:g} m from the site").add_to(rings)
+        rings.add_to(m)
+
+    _boundaries_layer(a, wgs).add_to(m)
+
+    default = show or _default_layer(a)
+    for s in a.samples:
+        if s.pollutant not in scales:
+            continue
+        _points_layer(s, scales[s.pollutant], _sample_name(s) == default).add_to(m)
+
+    if a.land_use is not None:
+        groups, _ = _records_layer(a, area, to_wgs)
+        for g in groups:
+            g.add_to(m)
+
+    plugins.Fullscreen(position="topleft").add_to(m)
+    plugins.MeasureControl(position="topleft", primary_length_unit="meters",
+                           primary_area_unit="sqmeters").add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    name = m.get_name()
+    m.get_root().header.add_child(folium.Element(_CSS))
+    js = (_control_js(name, _title_html(a), "topleft", "airq-title leaflet-control")
+          + _control_js(name, _legend_html(scales), "bottomright", "airq-legend-box"))
+    m.add_child(_script(js))
+    return m
+
+
+def _script(js: str):
+    """Return a map child whose JavaScript runs after the map and its layers exist."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    el = MacroElement()
+    el._name = "AirqControls"
+    el._template = Template("{% macro script(this, kwargs) %}{% raw %}" + js
+                            + "{% endraw %}{% endmacro %}")
+    return el
+
+
+def gpd_series(geoms, crs):
+    """Return a GeoSeries of shapely geometries (to reproject drawn shapes)."""
+    import geopandas as gpd
+
+    return gpd.GeoSeries(geoms, crs=crs)
+
+
+def _default_layer(a: Assessment) -> str | None:
+    if not a.samples:
+        return None
+    latest = max((s.year for s in a.samples if s.year is not None), default=None)
+    for s in a.samples:
+        if s.year == latest:
+            return _sample_name(s)
+    return _sample_name(a.samples[0])
+
+
+def _xyz_layer(m, provider: str, name: str) -> None:
+    import folium
+    import xyzservices.providers as xyz
+
+    p = xyz.query_name(provider)
+    folium.TileLayer(tiles=p.build_url(), attr=p.html_attribution, name=name,
+                     max_zoom=20, max_native_zoom=p.get("max_zoom", 19), overlay=False,
+                     show=False).add_to(m)
+
+
+def historic_sources(tile_settings=None) -> list:
+    """Return the historic OS tile sources usable now (keyed ones only with a key)."""
+    from airq.tiles import list_tile_sources, resolve_tile_source
+
+    settings = tile_settings if not isinstance(tile_settings, str) else None
+    key = tile_settings if isinstance(tile_settings, str) else None
+    out = []
+    for src in list_tile_sources(tile_settings):
+        if src.ready:
+            out.append(resolve_tile_source(src.id, key, settings=settings))
+    return out
+
+
+def _boundaries_layer(a: Assessment, wgs):
+    import folium
+
+    gdf = wgs[["airq_id", "geometry"]].copy()
+    fields, aliases = ["airq_id"], ["boundary"]
+    if a.per_boundary:
+        for i, key in enumerate(dict.fromkeys((b.pollutant, b.year) for b in a.per_boundary)):
+            rows = {b.boundary_id: b for b in a.per_boundary if (b.pollutant, b.year) == key}
+            col = f"v{i}"
+            gdf[col] = [_boundary_value(rows.get(bid)) for bid in gdf["airq_id"]]
+            fields.append(col)
+            aliases.append(f"{POLLUTANTS.get(key[0], key[0])} {key[1]}")
+    fg = folium.FeatureGroup(name="Residential boundaries", show=True)
+    folium.GeoJson(
+        gdf.__geo_interface__, name="Residential boundaries",
+        style_function=lambda _f: {"color": BOUNDARY_COLOUR, "weight": 2.5,
+                                   "fillColor": BOUNDARY_COLOUR, "fillOpacity": 0.08},
+        highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.25},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+    ).add_to(fg)
+    return fg
+
+
+def _boundary_value(row) -> str:
+    if row is None or row.stats.mean is None:
+        return "no grid point"
+    text = _fmt(row.stats.mean)
+    return f"{text} (no point inside: the cell it lies in)" if row.fallback else text
+
+
+def _points_layer(s: Samples, scale: Scale, show: bool):
+    import folium
+
+    fg = folium.FeatureGroup(name=f"Grid points: {_sample_name(s)} ({s.units})", show=show)
+    to_wgs = _transformer(s.crs)
+    lon, lat = to_wgs.transform(np.asarray(s.x, float), np.asarray(s.y, float))
+    for x, y, v in zip(lon, lat, np.asarray(s.value, float), strict=True):
+        if not np.isfinite(v):
+            continue
+        colour = scale.colour(float(v))
+        folium.CircleMarker([float(y), float(x)], radius=5, color="#222222", weight=0.6,
+                            fill=True, fill_color=colour, fill_opacity=0.9,
+                            tooltip=f"{_sample_name(s)}: {_fmt(float(v))} {s.units}").add_to(fg)
+    return fg
+
+
+# --------------------------------------------------------------------------- assets
+
+
+def assets_dir() -> Path:
+    """Return the folder of npm packages: ``$AIRQ_ASSETS_DIR`` or the repo's node_modules."""
+    env = os.environ.get(ASSETS_ENV, "").strip()
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "node_modules"
+
+
+def _asset_file(url: str, root: Path) -> Path:
+    for asset in ASSETS:
+        if re.search(asset.pattern, url):
+            path = root / asset.package / asset.path
+            if not path.is_file():
+                raise InputError(
+                    f"{path} is missing, needed for --self-contained (in place of {url}); "
+                    f"run `npm ci` in {root.parent} or set {ASSETS_ENV} to a node_modules "
+                    "folder that has the packages in package.json")
+            return path
+    raise InputError(f"no local copy known for {url}; --self-contained cannot inline it "
+                     "(add it to airq.maps.ASSETS and package.json)")
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".svg":
+        mime = "image/svg+xml"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _inline_css(path: Path) -> str:
+    """Return the stylesheet with each relative ``url(...)`` it uses replaced by a data URI."""
+    text = path.read_text("utf-8")
+
+    def sub(m: re.Match) -> str:
+        ref = m.group(2)
+        if ref.startswith(("data:", "#", "http:", "https:")):
+            return m.group(0)
+        target = (path.parent / ref.split("?")[0].split("#")[0]).resolve()
+        if not target.is_file():
+            return m.group(0)
+        return f"url({_data_uri(target)})"
+
+    return re.sub(r"url\((['\"]?)([^'\")]+)\1\)", sub, text)
+
+
+def inline_assets(page: str, root: Path | None = None) -> str:
+    """Replace each ``<script src>`` and stylesheet ``<link href>`` with the file's content.
+
+    Parameters
+    ----------
+    page
+        HTML written by folium.
+    root
+        The node_modules folder; default :func:`assets_dir`.
+
+    Returns
+    -------
+    str
+        HTML that loads no script or stylesheet from the network.
+
+    Raises
+    ------
+    InputError
+        If a file is missing (the message says to run ``npm ci``) or a URL is unknown.
+    """
+    root = root or assets_dir()
+
+    def script(m: re.Match) -> str:
+        path = _asset_file(m.group(1), root)
+        body = path.read_text("utf-8").replace("</script", "<\\/script")
+        return f"<script>/* npm: {path.relative_to(root)} */\n{body}\n</script>"
+
+    def link(m: re.Match) -> str:
+        path = _asset_file(m.group(1), root)
+        return f"<style>/* npm: {path.relative_to(root)} */\n{_inline_css(path)}\n</style>"
+
+    page = re.sub(r'<script src="(https?://[^"]+)"></script>', script, page)
+    page = re.sub(r'<link rel="stylesheet" href="(https?://[^"]+)"\s*/?>', link, page)
+    left = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', page)
+    if left:
+        raise InputError(f"could not inline {', '.join(left)}")
+    return page
+
+
+def render_map_html(a: Assessment, *, self_contained: bool = False, tile_settings=None,
+                    show: str | None = None) -> str:
+    """Render the map as one HTML page (see :func:`build_map`).
+
+    With ``self_contained`` every script and stylesheet is inlined from the npm
+    packages, so the page works with no internet (tile layers then show nothing).
+    """
+    page = build_map(a, tile_settings=tile_settings, show=show).get_root().render()
+    if self_contained:
+        page = inline_assets(page)
+    return page
+
+
+def write_map(a: Assessment, path, *, overwrite: bool = False, self_contained: bool = False,
+              tile_settings=None) -> Path:
+    """Write the map HTML atomically to ``path`` and return the path."""
+    from airq.outputs import write_text
+
+    return write_text(path, render_map_html(a, self_contained=self_contained,
+                                            tile_settings=tile_settings), overwrite)
