@@ -222,6 +222,8 @@ class _Parcels:
     codes: np.ndarray    # group index of each parcel
     names: np.ndarray    # group name of each group index
     ids: np.ndarray      # airq_id of each parcel
+    rank: np.ndarray     # position of each parcel when ordered by (group, airq_id)
+    gkey: np.ndarray     # sort key of each group (its index in the whole run)
 
 
 @dataclass(frozen=True, eq=False)
@@ -381,7 +383,8 @@ def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
     if not per_boundary:
         gs = summarise(v, plan.g_grp, n, weight=plan.g_weight, ddof=ddof)
         df = _frame({"group": parcels.names}, grid, gs, selected, plan.g_fallback,
-                    {"n_boundaries": plan.n_parcels, "n_no_centre": plan.n_no_centre})
+                    {"n_boundaries": plan.n_parcels, "n_no_centre": plan.n_no_centre,
+                     "_k": parcels.gkey})
         return df[plan.g_ok]
     m = len(parcels.ids)
     v = values_at(grid.values, plan.p_row, plan.p_col, grid.window_offset)
@@ -391,17 +394,20 @@ def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
     gs = replace(gs, sd=sd)
     df = _frame({"group": parcels.names[parcels.codes], "airq_id": parcels.ids}, grid, gs,
                 selected, plan.p_fallback,
-                {"n_boundaries": 1, "n_no_centre": plan.p_fallback.astype(np.int64)})
+                {"n_boundaries": 1, "n_no_centre": plan.p_fallback.astype(np.int64),
+                 "_k": parcels.rank})
     ok = plan.p_ok & plan.g_ok[parcels.codes]
     return df[ok]
 
 
-def _sort(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def _sort(df: pd.DataFrame) -> pd.DataFrame:
+    """Order rows by group (and boundary), pollutant, year; integer keys keep it cheap."""
     if df.empty:
-        return df.reset_index(drop=True)
-    rank = df["pollutant"].map(_ORDER).fillna(9)
-    out = df.assign(_r=rank).sort_values([*keys, "_r", "year"], kind="stable")
-    return out.drop(columns="_r").reset_index(drop=True)
+        return df.drop(columns="_k", errors="ignore").reset_index(drop=True)
+    rank = df["pollutant"].map(_ORDER).fillna(9).to_numpy()
+    year = df["year"].fillna(0).to_numpy(dtype=np.int64)
+    order = np.lexsort((year, rank, df["_k"].to_numpy()))
+    return df.drop(columns="_k").take(order).reset_index(drop=True)
 
 
 def _prepare(boundaries, group_by: str, lost: Sequence[str]):
@@ -420,9 +426,17 @@ def _prepare(boundaries, group_by: str, lost: Sequence[str]):
     keep = ~np.isin(names_all, np.array(bad_groups, dtype=object))
     gdf = gdf[keep].reset_index(drop=True)
     codes, uniques = pd.factorize(pd.Series(names_all[keep], dtype=object), sort=True)
-    parcels = _Parcels(gdf, codes.astype(np.int64), np.asarray(uniques, dtype=object),
-                       gdf["airq_id"].astype(str).to_numpy(dtype=object))
+    codes = codes.astype(np.int64)
+    ids = gdf["airq_id"].astype(str).to_numpy(dtype=object)
+    parcels = _Parcels(gdf, codes, np.asarray(uniques, dtype=object), ids, _rank(codes, ids),
+                       np.arange(len(uniques)))
     return parcels, errors
+
+
+def _rank(codes: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[np.lexsort((ids.astype(str), codes))] = np.arange(len(codes))
+    return rank
 
 
 def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
@@ -579,7 +593,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
                                            progress, len(items))
         errors.extend(errs)
         keys = ["group", "airq_id"] if per_boundary else ["group"]
-        rows = _sort(pd.concat(frames, ignore_index=True), keys)
+        rows = _sort(pd.concat(frames, ignore_index=True))
         rows = rows[[c for c in (*keys, *COLUMNS[1:]) if c in rows.columns]]
         landuse = _nearest_landuse(parcels, layers, settings.bands_m) if layers else None
         geometry = (_geometry(parcels, per_boundary, infos[0].crs if infos else None)
@@ -628,12 +642,12 @@ def _dedupe(errors):
 # --------------------------------------------------------------------------- dask
 
 
-def _partition_task(gdf, codes, names, ids, item, boundaries, settings, selected,
+def _partition_task(gdf, codes, names, ids, rank, gkey, item, boundaries, settings, selected,
                     per_boundary, grid_crs):
     """Rows of one partition of groups on one grid (runs on a Dask worker)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AirqWarning)
-        parcels = _Parcels(gdf, codes, names, ids)
+        parcels = _Parcels(gdf, codes, names, ids, rank, gkey)
         grids = gen_grids(replace(boundaries, gdf=gdf), [item], grid_crs)
         frames, errors, infos = _compute(parcels, grids, settings, selected, per_boundary,
                                          None, 1)
@@ -664,7 +678,7 @@ def _compute_dask(parcels: _Parcels, boundaries, items, settings, selected, per_
                 gdf = parcels.gdf[mask].reset_index(drop=True)
                 parts.append(client.scatter(
                     [(gdf, remap[parcels.codes[mask]], parcels.names[sel_groups],
-                      parcels.ids[mask])], hash=False)[0])
+                      parcels.ids[mask], parcels.rank[mask], sel_groups)], hash=False)[0])
             futures, order = [], {}
             slim = replace(boundaries, gdf=None)
             for gi, item in enumerate(items):
@@ -692,8 +706,8 @@ def _compute_dask(parcels: _Parcels, boundaries, items, settings, selected, per_
 
 
 def _run_part(part, item, boundaries, settings, selected, per_boundary, grid_crs):
-    gdf, codes, names, ids = part
-    return _partition_task(gdf, codes, names, ids, item, boundaries, settings, selected,
+    gdf, codes, names, ids, rank, gkey = part
+    return _partition_task(gdf, codes, names, ids, rank, gkey, item, boundaries, settings, selected,
                            per_boundary, grid_crs)
 
 
