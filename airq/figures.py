@@ -133,7 +133,7 @@ def build_figure(a: Assessment, *, pollutant: str | None = None, year=None):
     fig.text(0.01, 0.005, textwrap.fill(f"Coordinates: {crs}, grid north up. "
                                         f"{data_attribution(a)}. No basemap. "
                                         f"airq {a.provenance.airq_version}.", 130),
-             fontsize=6.5, va="bottom", ha="left", color="#333333")
+             fontsize=7, va="bottom", ha="left", color="#333333")
     if a.synthetic:
         ax.text(0.5, 0.985, SYNTHETIC_BANNER, transform=ax.transAxes, fontsize=8.5,
                 ha="center", va="top", color="white", weight="bold",
