@@ -484,6 +484,24 @@ def assets_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "node_modules"
 
 
+def check_assets(root: Path | None = None) -> Path:
+    """Check that every file --self-contained inlines is installed; return the folder.
+
+    Raises
+    ------
+    InputError
+        Naming the missing files and ``npm ci``.
+    """
+    root = root or assets_dir()
+    missing = [f"{a.package}/{a.path}" for a in ASSETS if not (root / a.package / a.path).is_file()]
+    if missing:
+        raise InputError(
+            f"--self-contained needs the map assets from npm, missing in {root}: "
+            f"{', '.join(missing)}; run `npm ci` in {root.parent} (package.json lists them) "
+            f"or set {ASSETS_ENV} to a node_modules folder that has them")
+    return root
+
+
 def _asset_file(url: str, root: Path) -> Path:
     for asset in ASSETS:
         if re.search(asset.pattern, url):

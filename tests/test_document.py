@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_maps import demo_result
+from airq.cli import cli
+from tests.test_maps import demo_cli, demo_result
 
 QUERY = "Several neighbours on Woodlands Avenue have had cancer. Is the land or the air the cause?"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -100,3 +101,17 @@ def test_report_suffix(demo_assessment, tmp_path):
         write_report(demo_assessment, tmp_path / "report.docx")
     page = write_report(demo_assessment, tmp_path / "r.html").read_text("utf-8")
     assert "Woodlands Avenue" in page
+
+
+def test_report_command_html(tmp_path_factory, monkeypatch, runner, tmp_path):
+    demo_cli(tmp_path_factory, monkeypatch)
+    out = tmp_path / "r.html"
+    res = runner.invoke(cli, ["report", "boundaries/demo/residential_plots.gpkg", "--where",
+                              "street=Woodlands Avenue", "--query-text", QUERY, "-o", str(out)],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    page = out.read_text("utf-8")
+    assert "Several neighbours on Woodlands Avenue" in page and "SYNTHETIC DEMO DATA" in page
+    res = runner.invoke(cli, ["report", "boundaries/demo/residential_plots.gpkg", "-o",
+                              str(tmp_path / "r.docx")])
+    assert res.exit_code == 2 and "-o/--output" in res.stderr

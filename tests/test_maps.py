@@ -27,7 +27,7 @@ def _demo(base: str):
         res = CliRunner().invoke(cli, ["demo", "--dir", root], catch_exceptions=False)
         assert res.exit_code == 0, res.stderr
         os.chdir(root)
-        return build_assessment(
+        return root, build_assessment(
             "boundaries/demo/residential_plots.gpkg", where=("street=Woodlands Avenue",),
             name=None, boundaries_layer=None, boundaries_crs=None, grid_specs=(),
             grid_crs=None, pollutants=(), years=(), edition=None, config=None, method=None,
@@ -44,7 +44,15 @@ def _demo(base: str):
 
 def demo_result(tmp_path_factory):
     """The demo street's Assessment (synthetic, two model years, land use, per boundary)."""
-    return _demo(str(tmp_path_factory.getbasetemp()))
+    return _demo(str(tmp_path_factory.getbasetemp()))[1]
+
+
+def demo_cli(tmp_path_factory, monkeypatch):
+    """Run the CLI in the demo folder with its catalogue; return the folder."""
+    root = _demo(str(tmp_path_factory.getbasetemp()))[0]
+    monkeypatch.setenv("AIRQ_HOME", os.path.join(root, "home"))
+    monkeypatch.chdir(root)
+    return root
 
 
 @pytest.fixture
@@ -130,3 +138,55 @@ def test_map_needs_boundaries(demo_assessment):
 
     with pytest.raises(InputError, match="no boundary geometry"):
         build_map(replace(demo_assessment, boundaries_gdf=None))
+
+
+def test_map_command_writes_map_and_figures(tmp_path_factory, monkeypatch, runner, tmp_path):
+    demo_cli(tmp_path_factory, monkeypatch)
+    out = tmp_path / "w.html"
+    args = ["map", "boundaries/demo/residential_plots.gpkg", "--where",
+            "street=Woodlands Avenue", "--per-boundary", "--self-contained", "-o", str(out),
+            "--png", str(tmp_path / "w.png"), "--svg", str(tmp_path / "w.svg")]
+    res = runner.invoke(cli, args, catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    page = _unescape(out.read_text("utf-8"))
+    assert "Grid points: NO2 2020 (µg/m³)" in page and "SYNTHETIC DEMO DATA" in page
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
+    assert (tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in (tmp_path / "w.svg").read_bytes()
+    assert f"Wrote {out}" in res.stderr
+    # never overwrite silently: every output is checked before any work
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 1 and "already exists; pass --overwrite" in res.stderr
+    res = runner.invoke(cli, [*args, "--overwrite"])
+    assert res.exit_code == 0, res.stderr
+
+
+def test_map_command_usage_errors(tmp_path_factory, monkeypatch, runner, tmp_path):
+    demo_cli(tmp_path_factory, monkeypatch)
+    base = ["map", "boundaries/demo/residential_plots.gpkg", "--where",
+            "street=Woodlands Avenue"]
+    res = runner.invoke(cli, [*base, "-o", str(tmp_path / "w.html"), "--png",
+                              str(tmp_path / "w.jpg")])
+    assert res.exit_code == 2 and "--png" in res.stderr
+    res = runner.invoke(cli, [*base, "-o", str(tmp_path / "w.pdf")])
+    assert res.exit_code == 2 and "-o/--output" in res.stderr
+    res = runner.invoke(cli, base)
+    assert res.exit_code == 2 and "--output" in res.stderr
+    monkeypatch.setenv("AIRQ_ASSETS_DIR", str(tmp_path / "nothing"))
+    res = runner.invoke(cli, [*base, "-o", str(tmp_path / "w.html"), "--self-contained"])
+    assert res.exit_code == 1 and "npm ci" in res.stderr
+    assert not (tmp_path / "w.html").exists()
+
+
+def test_query_writes_every_appendix(tmp_path_factory, monkeypatch, runner, tmp_path):
+    demo_cli(tmp_path_factory, monkeypatch)
+    res = runner.invoke(cli, ["query", "boundaries/demo/residential_plots.gpkg", "--where",
+                              "street=Woodlands Avenue", "--map", str(tmp_path / "m.html"),
+                              "--png", str(tmp_path / "m.png"), "--report",
+                              str(tmp_path / "r.pdf"), "--query-text", "Is it the air?"],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    assert "Air quality at Woodlands Avenue" in res.stdout
+    assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
+    assert "leaflet" in (tmp_path / "m.html").read_text("utf-8")
+    assert (tmp_path / "m.png").stat().st_size > 10_000

@@ -10,3 +10,5 @@ from airq.cli import query  # noqa: F401
 from airq.cli import layers  # noqa: F401
 from airq.cli import screen  # noqa: F401
 from airq.cli import batch  # noqa: F401
+from airq.cli import map  # noqa: F401
+from airq.cli import report  # noqa: F401

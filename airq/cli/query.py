@@ -8,6 +8,7 @@ import sys
 import click
 
 from airq.cli import cli
+from airq.cli.appendix_options import appendix_options
 from airq.cli.options import (
     area_options,
     format_opt,
@@ -28,10 +29,12 @@ from airq.cli.options import (
 @click.option("--no-layers", is_flag=True, help="Skip the land-use screening.")
 @format_opt()
 @output_opt
+@appendix_options
 @overwrite_opt
 def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
           pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
-          bands, layers, no_layers, fmt, output, overwrite):
+          bands, layers, no_layers, fmt, output, map_path, png_path, svg_path, report_path,
+          self_contained, query_text, overwrite):
     """Modelled annual-mean NO2, PM10 and PM2.5 inside a street's property boundaries.
 
     Pools the grid points (20 m cell centres of the LAEI grids) inside the union
@@ -43,14 +46,18 @@ def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs,
     \b
     Example:
       airq query boundaries/demo/residential_plots.gpkg \\
-          --where "street=Woodlands Avenue" --format json -o maps/woodlands.json
+          --where "street=Woodlands Avenue" --format json -o maps/woodlands.json \\
+          --map maps/woodlands.html --report maps/woodlands.pdf
     """
+    from airq.cli.appendix_options import check_appendices, write_appendices
     from airq.cli.runner import build_assessment, emit
 
     if output:
         from airq.outputs import check_writable
 
         check_writable(output, overwrite)
+    check_appendices(overwrite, self_contained, map_path=map_path, png_path=png_path,
+                     svg_path=svg_path, report_path=report_path)
     result = build_assessment(
         boundaries, where=where, name=name, boundaries_layer=boundaries_layer,
         boundaries_crs=boundaries_crs, grid_specs=grid_specs, grid_crs=grid_crs,
@@ -58,3 +65,6 @@ def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs,
         sd=sd, objectives=objectives, per_boundary=per_boundary, strict=strict, bands=bands,
         layers=layers, no_layers=no_layers, command=shlex.join(["airq", *sys.argv[1:]]))
     emit(result, fmt, output, overwrite)
+    write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,
+                     query_text=query_text, map_path=map_path, png_path=png_path,
+                     svg_path=svg_path, report_path=report_path)

@@ -1,0 +1,70 @@
+"""``airq report``: the officer's report (HTML or A4 PDF) for one area."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+import click
+
+from airq.cli import cli
+from airq.cli.appendix_options import (
+    check_appendices,
+    landuse_options,
+    map_opt,
+    png_opt,
+    query_text_opt,
+    self_contained_opt,
+    svg_opt,
+    write_appendices,
+)
+from airq.cli.options import area_options, grid_options, settings_options
+
+
+@cli.command("report")
+@click.argument("boundaries", type=click.Path(dir_okay=False))
+@area_options
+@grid_options
+@settings_options
+@landuse_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              metavar="FILE.{html,pdf}", help="The report to write: .html or .pdf (A4).")
+@query_text_opt
+@map_opt
+@png_opt
+@svg_opt
+@self_contained_opt
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+def report(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
+           pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
+           bands, layers, no_layers, output, query_text, map_path, png_path, svg_path,
+           self_contained, overwrite):
+    """Write the environmental health report for a resident's query, as HTML or A4 PDF.
+
+    Writes the appendix an officer attaches to the answer: the query as received,
+    a plain-language summary, land contamination findings with the land-use
+    timeline, the modelled annual means (µg/m³) against the objectives per model
+    year with a map figure, methods, caveats, and every data source with its
+    licence and SHA-256. Page numbers, the airq version and run date are in the
+    footer.
+
+    \b
+    Example:
+      airq report boundaries/demo/residential_plots.gpkg --where "street=Woodlands Avenue" \\
+          --query-text "Is the land or the air the cause?" -o maps/woodlands.pdf
+    """
+    from airq.cli.runner import build_assessment
+
+    check_appendices(overwrite, self_contained, "report_path", report_path=output,
+                     map_path=map_path, png_path=png_path, svg_path=svg_path)
+    result = build_assessment(
+        boundaries, where=where, name=name, boundaries_layer=boundaries_layer,
+        boundaries_crs=boundaries_crs, grid_specs=grid_specs, grid_crs=grid_crs,
+        pollutants=pollutants, years=years, edition=edition, config=config, method=method,
+        sd=sd, objectives=objectives, per_boundary=per_boundary, strict=strict, bands=bands,
+        layers=layers, no_layers=no_layers, command=shlex.join(["airq", *sys.argv[1:]]))
+    for w in result.warnings:
+        click.echo(f"Warning: {w}", err=True)
+    write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,
+                     query_text=query_text, report_path=output, map_path=map_path,
+                     png_path=png_path, svg_path=svg_path)
