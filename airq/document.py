@@ -66,7 +66,11 @@ figure img { height: 135mm; max-width: 100%; }
 figcaption { font-size: 8.5pt; color: #333; text-align: left; margin-top: 1mm; }
 tbody.record { break-inside: avoid; }
 td.notes { font-size: 7.5pt; color: #333; }
-table.records { table-layout: fixed; }
+table.records, table.sources { table-layout: fixed; }
+table.sources td { overflow-wrap: anywhere; }
+table.sources th:nth-child(1) { width: 40mm; }
+table.sources th:nth-child(2) { width: 38mm; }
+table.sources th:nth-child(3) { width: 34mm; }
 table.records td { overflow-wrap: anywhere; }
 .small { font-size: 8pt; color: #333; }
 .mono { font-family: "DejaVu Sans Mono", monospace; font-size: 7pt; word-break: break-all; }
@@ -241,7 +245,8 @@ def _sources(a: Assessment) -> str:
             rows.append([_e(f"land-use layer {p.name} ({p.kind}, {p.feature_count} features)"),
                          _e(Path(p.source_path).name), _e(licence),
                          f'<span class="mono">{_e(p.sha256)}</span>'])
-    return _table(["Data", "File", "Licence", "SHA-256"], rows)
+    return _table(["Data", "File", "Licence", "SHA-256"], rows).replace(
+        "<table>", "<table class='sources'>", 1)
 
 
 def _methods(a: Assessment) -> str:
