@@ -29,6 +29,8 @@ from airq.config import Settings
 from airq.errors import AirqError, AirqWarning, InputError
 from airq.zonal import (
     SD_DDOF,
+    CellAssignment,
+    GroupStats,
     assign_cells,
     containing_cells,
     dedupe_pairs,
@@ -371,9 +373,73 @@ def _frame(keys: dict, grid, gs, selected, fallback: np.ndarray, extra: dict) ->
         "exceeds": pd.array(np.where(np.isnan(exceeds), None, exceeds == 1), dtype="boolean"),
         "margin": margin,
         "fallback": np.where(fallback, "containing-cell", ""),
-        **extra,
+        **extra, "_r": _ORDER.get(info.pollutant, 9),
     })
     return df
+
+
+_LOW32 = np.uint64(0xFFFFFFFF)
+_SIGN32 = np.uint64(0x80000000)
+
+
+def _sorted_by_group(v: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Values ordered by (group, value), as ``v[np.lexsort((v, g))]``.
+
+    LAEI grids are float32, so each value fits in 32 bits: one sort of 64-bit keys
+    (group in the high half, the float's order-preserving bit pattern in the low
+    half) orders both at once, and the values are read back from the keys.
+    Other values take the two-sort path.
+    """
+    f32 = v.astype(np.float32)
+    if not np.array_equal(f32, v) or (g.size and g.max() >= 2**31):
+        order = np.argsort(v)
+        return v[order[np.argsort(g[order], kind="stable")]]
+    u = f32.view(np.uint32).astype(np.uint64)
+    u = np.where((u >> np.uint64(31)) == 1, u ^ _LOW32, u | _SIGN32)
+    key = (g.astype(np.uint64) << np.uint64(32)) | u
+    key.sort()
+    low = key & _LOW32
+    low = np.where((low >> np.uint64(31)) == 1, low ^ _SIGN32, low ^ _LOW32)
+    return low.astype(np.uint32).view(np.float32).astype(np.float64)
+
+
+def _summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
+               weight: np.ndarray | None, ddof: int) -> GroupStats:
+    """:func:`airq.zonal.summarise` with two cheap sorts in place of ``lexsort``.
+
+    Same formulas and results (population or sample SD, median as the mean of the
+    two middle values); weighted input goes to ``summarise`` itself. ``lexsort`` of
+    millions of (group, value) pairs dominated large runs (1.4 s per grid for
+    London's LSOAs); a value argsort then a stable integer sort by group gives the
+    same order several times faster.
+    """
+    if weight is not None:
+        return summarise(values, group, n_groups, weight=weight, ddof=ddof)
+    nod = np.isnan(values)
+    n_nodata = np.bincount(group[nod], minlength=n_groups)
+    v, g = values[~nod], group[~nod]
+    n = np.bincount(g, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(g, weights=v, minlength=n_groups) / n
+        dev2 = np.bincount(g, weights=(v - mean[g]) ** 2, minlength=n_groups)
+        denom = n.astype(float) if ddof == 0 else n - 1.0
+        var = np.where(denom > 0, dev2 / np.where(denom > 0, denom, 1), np.nan)
+    sd = np.where(n > 0, np.sqrt(np.maximum(var, 0)), np.nan)
+    mean = np.where(n > 0, mean, np.nan)
+    vs = _sorted_by_group(v, g)
+    ends = np.cumsum(n)
+    starts = ends - n
+    has = n > 0
+    vmin = np.full(n_groups, np.nan)
+    vmax = np.full(n_groups, np.nan)
+    median = np.full(n_groups, np.nan)
+    vmin[has] = vs[starts[has]]
+    vmax[has] = vs[ends[has] - 1]
+    lo = starts + (n - 1) // 2
+    hi = starts + n // 2
+    median[has] = (vs[lo[has]] + vs[hi[has]]) / 2
+    return GroupStats(n_points=n, n_nodata=n_nodata, weight=n.astype(float), mean=mean, sd=sd,
+                      min=vmin, max=vmax, median=median, ddof=ddof)
 
 
 def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
@@ -381,14 +447,14 @@ def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
     n = len(parcels.names)
     v = values_at(grid.values, plan.g_row, plan.g_col, grid.window_offset)
     if not per_boundary:
-        gs = summarise(v, plan.g_grp, n, weight=plan.g_weight, ddof=ddof)
+        gs = _summarise(v, plan.g_grp, n, plan.g_weight, ddof)
         df = _frame({"group": parcels.names}, grid, gs, selected, plan.g_fallback,
                     {"n_boundaries": plan.n_parcels, "n_no_centre": plan.n_no_centre,
                      "_k": parcels.gkey})
         return df[plan.g_ok]
     m = len(parcels.ids)
     v = values_at(grid.values, plan.p_row, plan.p_col, grid.window_offset)
-    gs = summarise(v, plan.p_zone, m, weight=plan.p_weight, ddof=ddof)
+    gs = _summarise(v, plan.p_zone, m, plan.p_weight, ddof)
     # A fallback boundary has one cell: SD 0, as query reports it.
     sd = np.where(plan.p_fallback & (gs.n_points > 0), 0.0, gs.sd)
     gs = replace(gs, sd=sd)
@@ -403,11 +469,10 @@ def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
 def _sort(df: pd.DataFrame) -> pd.DataFrame:
     """Order rows by group (and boundary), pollutant, year; integer keys keep it cheap."""
     if df.empty:
-        return df.drop(columns="_k", errors="ignore").reset_index(drop=True)
-    rank = df["pollutant"].map(_ORDER).fillna(9).to_numpy()
+        return df.drop(columns=["_k", "_r"], errors="ignore").reset_index(drop=True)
     year = df["year"].fillna(0).to_numpy(dtype=np.int64)
-    order = np.lexsort((year, rank, df["_k"].to_numpy()))
-    return df.drop(columns="_k").take(order).reset_index(drop=True)
+    order = np.lexsort((year, df["_r"].to_numpy(), df["_k"].to_numpy()))
+    return df.drop(columns=["_k", "_r"]).take(order).reset_index(drop=True)
 
 
 def _prepare(boundaries, group_by: str, lost: Sequence[str]):
@@ -819,3 +884,96 @@ def write_batch_map(result: BatchResult, path, overwrite: bool = False) -> Path:
     from airq.outputs import write_text
 
     return write_text(path, build_batch_map(result).get_root().render(), overwrite)
+
+
+# --------------------------------------------------------------------------- large zones
+
+
+def assign_centres_scanline(geoms, transform, shape) -> CellAssignment:
+    """Cells whose centre lies inside or on each polygon, by scanline; for large zones.
+
+    Gives the same pairs as ``assign_cells(geoms, transform, shape, "centre")`` but
+    costs per boundary edge and row rather than per candidate cell, so an LSOA of a
+    thousand cells is not tested point by point. Each polygon ring is cut by the
+    horizontal line through every row of cell centres (half-open in y); centres
+    between pairs of crossings (even-odd rule, so holes work) are inside. Where a
+    centre lies within a micrometre of a crossing, or a vertex lies on the row's
+    line, that row of that zone is tested exactly with ``shapely.intersects_xy``,
+    so points on the boundary count as the centre rule says.
+    """
+    from airq.zonal import _check_transform
+
+    geoms = np.asarray(geoms, dtype=object)
+    cs = _check_transform(transform)
+    x0, y0 = transform.c, transform.f
+    h, w = int(shape[0]), int(shape[1])
+    tol = 1e-6
+    parts, pidx = shapely.get_parts(geoms, return_index=True)
+    rings, ridx = shapely.get_rings(parts, return_index=True)
+    coords, cidx = shapely.get_coordinates(rings, return_index=True)
+    zone_of_coord = pidx[ridx[cidx]]
+    same = cidx[:-1] == cidx[1:]
+    a, b, z = coords[:-1][same], coords[1:][same], zone_of_coord[:-1][same]
+    lo, hi = np.minimum(a[:, 1], b[:, 1]), np.maximum(a[:, 1], b[:, 1])
+    keep = hi > lo
+    a, b, z, lo, hi = a[keep], b[keep], z[keep], lo[keep], hi[keep]
+    # Rows whose centre y = y0 - (r + 0.5) cs lies in [lo, hi).
+    r_lo = np.floor((y0 - hi) / cs - 0.5).astype(np.int64) + 1
+    r_hi = np.floor((y0 - lo) / cs - 0.5).astype(np.int64)
+    yc_hi = y0 - (r_hi + 0.5) * cs
+    r_hi = np.where(yc_hi < lo, r_hi - 1, r_hi)  # exactly at lo is kept; below it is not
+    r_lo, r_hi = np.maximum(r_lo, 0), np.minimum(r_hi, h - 1)
+    n = np.maximum(r_hi - r_lo + 1, 0)
+    e = np.repeat(np.arange(len(z)), n)
+    row = r_lo[e] + (np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n))
+    yc = y0 - (row + 0.5) * cs
+    ok = (yc >= lo[e]) & (yc < hi[e])
+    e, row, yc = e[ok], row[ok], yc[ok]
+    ax, ay, bx, by = a[e, 0], a[e, 1], b[e, 0], b[e, 1]
+    xc = ax + (yc - ay) * (bx - ax) / (by - ay)
+    zz = z[e]
+    order = np.lexsort((xc, row, zz))
+    zz, row, xc = zz[order], row[order], xc[order]
+    xa, xb, zr, rr = xc[0::2], xc[1::2], zz[0::2], row[0::2]
+    # Ambiguous rows: a crossing within tol of a cell centre, or a vertex on the line.
+    fa = (xa - x0) / cs - 0.5
+    fb = (xb - x0) / cs - 0.5
+    near = (np.abs(fa - np.round(fa)) * cs < tol) | (np.abs(fb - np.round(fb)) * cs < tol)
+    vr = (y0 - coords[:, 1]) / cs - 0.5
+    vrow = np.round(vr).astype(np.int64)
+    on_line = (np.abs(vr - vrow) * cs < tol) & (vrow >= 0) & (vrow < h)
+    amb_keys = np.unique(np.concatenate([
+        zr[near] * h + rr[near], zone_of_coord[on_line] * h + vrow[on_line]]))
+    c_lo = np.maximum(np.ceil(fa).astype(np.int64), 0)
+    c_hi = np.minimum(np.floor(fb).astype(np.int64), w - 1)
+    m = np.maximum(c_hi - c_lo + 1, 0)
+    key = zr * h + rr
+    drop = np.isin(key, amb_keys)
+    m[drop] = 0
+    iv = np.repeat(np.arange(len(m)), m)
+    col = c_lo[iv] + (np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m))
+    zones, rows = [zr[iv]], [rr[iv]]
+    cols = [col]
+    if amb_keys.size:
+        az, ar = amb_keys // h, amb_keys % h
+        bx0, _, bx1, _ = shapely.bounds(geoms[az]).T
+        cl = np.maximum(np.floor((bx0 - x0) / cs - 0.5).astype(np.int64), 0)
+        ch = np.minimum(np.ceil((bx1 - x0) / cs - 0.5).astype(np.int64), w - 1)
+        k = np.maximum(ch - cl + 1, 0)
+        j = np.repeat(np.arange(len(az)), k)
+        cc = cl[j] + (np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k))
+        shapely.prepare(geoms)
+        hit = shapely.intersects_xy(geoms[az[j]], x0 + (cc + 0.5) * cs, y0 - (ar[j] + 0.5) * cs)
+        zones.append(az[j][hit])
+        rows.append(ar[j][hit])
+        cols.append(cc[hit])
+    zone = np.concatenate(zones)
+    row = np.concatenate(rows)
+    col = np.concatenate(cols)
+    # A cell may be reached twice (parts of a multipolygon sharing an edge): keep once.
+    flat = (zone * h + row) * w + col
+    _, first = np.unique(flat, return_index=True)
+    first = np.sort(first)
+    return CellAssignment(zone=zone[first], row=row[first], col=col[first], weight=None,
+                          method="centre", n_zones=len(geoms), transform=transform,
+                          shape=(h, w))
