@@ -784,6 +784,10 @@ def _frame_for_output(result: BatchResult, wide: bool) -> pd.DataFrame:
     for c in df.columns:
         if str(df[c].dtype) == "boolean":
             df[c] = df[c].astype(object).where(df[c].notna(), None)
+        elif df[c].dtype.kind == "f":
+            df[c] = df[c].round(6)  # as query's JSON: float32 grids carry ~7 digits
+    if result.provenance.get("synthetic"):
+        df.insert(0, "notice", "SYNTHETIC DEMO DATA")
     return df
 
 
