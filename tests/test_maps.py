@@ -190,3 +190,20 @@ def test_query_writes_every_appendix(tmp_path_factory, monkeypatch, runner, tmp_
     assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
     assert "leaflet" in (tmp_path / "m.html").read_text("utf-8")
     assert (tmp_path / "m.png").stat().st_size > 10_000
+
+
+def test_map_custom_historic_source_from_settings(demo_assessment, monkeypatch):
+    import dataclasses
+
+    from airq.config import load_settings
+    from airq.maps import render_map_html
+
+    monkeypatch.delenv("MAPTILER_KEY", raising=False)
+    s = load_settings(None, tile_source="https://tiles.example.org/os/{z}/{x}/{y}.png")
+    s = dataclasses.replace(s, extra={"tile_attribution": "Example Archive historic OS",
+                                      "tile_title": "OS 25 inch 1890s"})
+    page = _unescape(render_map_html(demo_assessment, tile_settings=s))
+    assert "Historic OS: OS 25 inch 1890s" in page
+    assert "https://tiles.example.org/os/{z}/{x}/{y}.png" in page
+    assert "Example Archive historic OS" in page
+    assert "api.maptiler.com" not in page  # keyed NLS layers need a key
