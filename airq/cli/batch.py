@@ -128,7 +128,9 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         click.echo(f"Wrote {map_path}", err=True)
     if result.partial:
         write_errors(result, errors_path, overwrite=overwrite)
-        click.echo(f"Partial: {len(result.errors)} group(s) failed; see {errors_path}", err=True)
+        failed = len({e.group for e in result.errors})
+        click.echo(f"Partial: {failed} group(s) failed ({len(result.errors)} error rows); see "
+                   f"{errors_path}", err=True)
         ctx.exit(EXIT_PARTIAL)
 
 
