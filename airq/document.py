@@ -326,7 +326,7 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
         f"<style>{css}</style></head><body>",
         f"<h1>Land contamination and air quality: {_e(a.area.name)}</h1>",
         '<p class="subtitle">Environmental health report (stage 1 screening of a '
-        "residents' enquiry)</p>",
+        "resident's enquiry)</p>",
         banner,
         "<dl class='meta'>",
         f"<dt>Area</dt><dd>{_e(a.area.name)}: {a.area.n_boundaries} residential property "

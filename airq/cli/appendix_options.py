@@ -61,7 +61,7 @@ def check_appendices(overwrite: bool, self_contained: bool = False, output_key: 
     names = [str(p.resolve()) for p in out]
     if len(set(names)) != len(names):
         raise click.UsageError("two outputs have the same file name")
-    if self_contained:
+    if self_contained and paths.get("map_path"):
         from airq.maps import check_assets
 
         check_assets()
