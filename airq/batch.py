@@ -262,6 +262,29 @@ def _unions(geoms: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
                      for i in range(n)], dtype=object)
 
 
+#: Zones whose bounding box spans more candidate cells than this use the scanline.
+SCANLINE_MIN_CELLS = 256
+
+
+def _assign(geoms: np.ndarray, transform, shape, method: str) -> CellAssignment:
+    """``assign_cells``, with large zones (LSOAs...) done by scanline; same pairs."""
+    if method != "centre" or len(geoms) == 0:
+        return assign_cells(geoms, transform, shape, method)
+    cs = transform.a
+    xmin, ymin, xmax, ymax = shapely.bounds(geoms).T
+    big = np.nan_to_num((xmax - xmin) * (ymax - ymin) / (cs * cs)) > SCANLINE_MIN_CELLS
+    if not big.any():
+        return assign_cells(geoms, transform, shape, method)
+    small_idx, big_idx = np.flatnonzero(~big), np.flatnonzero(big)
+    a = assign_cells(geoms[small_idx], transform, shape, method)
+    b = assign_centres_scanline(geoms[big_idx], transform, shape)
+    return CellAssignment(
+        zone=np.concatenate([small_idx[a.zone], big_idx[b.zone]]),
+        row=np.concatenate([a.row, b.row]), col=np.concatenate([a.col, b.col]), weight=None,
+        method=method, n_zones=len(geoms), transform=transform,
+        shape=(int(shape[0]), int(shape[1])))
+
+
 def _plan(parcels: _Parcels, grid, method: str, per_boundary: bool) -> _Plan:
     from airq.boundaries import reproject_to
 
@@ -275,7 +298,7 @@ def _plan(parcels: _Parcels, grid, method: str, per_boundary: bool) -> _Plan:
     g_inside = np.bincount(codes, weights=inside, minlength=n) > 0
     n_parcels = np.bincount(codes, minlength=n)
     rule = "centre" if method == "centre" else method
-    zones = assign_cells(geoms, ft, fs, "centre" if rule == "area-weighted" else rule)
+    zones = _assign(geoms, ft, fs, "centre" if rule == "area-weighted" else rule)
     counts = zones.counts()
     n_no_centre = np.bincount(codes, weights=counts == 0, minlength=n).astype(np.int64)
     if rule == "area-weighted":

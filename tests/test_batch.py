@@ -256,3 +256,39 @@ def test_dask_local_cluster_gives_same_rows(unseen):
                            n_partitions=3)
     pd.testing.assert_frame_equal(local.rows, dist.rows)
     assert local.errors == dist.errors
+
+
+def test_scanline_gives_the_same_cells_as_assign_cells():
+    """Large zones use a scanline; it must pick exactly the centre rule's cells."""
+    from affine import Affine
+
+    from airq.batch import assign_centres_scanline
+    from airq.zonal import assign_cells
+
+    rng = np.random.default_rng(8)
+    t, shape = Affine(20, 0, 1000, 0, -20, 2000), (50, 60)
+    polys = []
+    for i in range(600):
+        cx, cy = rng.uniform(900, 2300), rng.uniform(900, 2100)
+        if i % 4 == 0:  # grid-aligned: edges through centres and along cell lines
+            x0, y0 = 1000 + 10 * rng.integers(-5, 130), 1000 + 10 * rng.integers(-5, 110)
+            polys.append(shapely.box(x0, y0, x0 + 10 * rng.integers(1, 12),
+                                     y0 + 10 * rng.integers(1, 12)))
+        elif i % 4 == 1:  # rings with holes
+            polys.append(shapely.Point(cx, cy).buffer(rng.uniform(5, 120)).difference(
+                shapely.Point(cx, cy).buffer(rng.uniform(1, 40))))
+        elif i % 4 == 2:
+            polys.append(shapely.affinity.rotate(
+                shapely.box(cx, cy, cx + rng.uniform(8, 15), cy + rng.uniform(20, 40)),
+                rng.uniform(0, 180)))
+        else:
+            polys.append(shapely.MultiPolygon([shapely.box(cx, cy, cx + 30, cy + 30),
+                                               shapely.box(cx + 50, cy, cx + 90, cy + 70)]))
+    a = assign_cells(polys, t, shape)
+    b = assign_centres_scanline(polys, t, shape)
+
+    def keys(x):
+        return np.sort((x.zone * shape[0] + x.row) * shape[1] + x.col)
+
+    assert a.row.size > 1000
+    np.testing.assert_array_equal(keys(a), keys(b))
