@@ -46,6 +46,13 @@ window.__airq = {errors: [], exceptions: []};
       var layers = Array.prototype.map.call(
         document.querySelectorAll('.leaflet-control-layers-list label'),
         function (l) { return l.textContent.trim(); });
+      var visible = function (s) {
+        var el = document.querySelector(s);
+        if (!el) { return false; }
+        var r = el.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 &&
+          r.right <= window.innerWidth && r.bottom <= window.innerHeight;
+      };
       var res = performance.getEntriesByType('resource').map(function (r) { return r.name; });
       var out = {
         leaflet: typeof L !== 'undefined' ? L.version : null,
@@ -60,6 +67,8 @@ window.__airq = {errors: [], exceptions: []};
         scale: q('.leaflet-control-scale'),
         fullscreen: q('.leaflet-control-zoom-fullscreen'),
         measure: q('.leaflet-control-measure'),
+        visible: {legend: visible('#airq-legend'), layers: visible('.leaflet-control-layers'),
+                  title: visible('#airq-title'), scale: visible('.leaflet-control-scale')},
         resources: res,
         errors: window.__airq.errors,
         exceptions: window.__airq.exceptions
@@ -131,7 +140,8 @@ def test_self_contained_map_in_chromium(demo_assessment, tmp_path, recorder):
     probed.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
 
     t0 = time.perf_counter()
-    run = chromium(["--virtual-time-budget=8000", "--dump-dom", probed.as_uri()],
+    run = chromium(["--virtual-time-budget=8000", "--window-size=1280,900", "--dump-dom",
+                    probed.as_uri()],
                    tmp_path / "profile1", recorder.server_address[1])
     assert run.returncode == 0, run.stderr[-2000:]
     m = re.search(r'<pre id="airq-probe">(.*?)</pre>', run.stdout, re.S)
@@ -150,6 +160,7 @@ def test_self_contained_map_in_chromium(demo_assessment, tmp_path, recorder):
     for name in ("OpenStreetMap", "Aerial imagery", "Light grey", "Residential boundaries",
                  "Grid points: NO2 2020", "Grid points: PM2.5 2013", "Land-use search bands"):
         assert name in labels, labels
+    assert seen["visible"] == {"legend": True, "layers": True, "title": True, "scale": True}
     assert seen["legend"] >= 4  # NO2, PM10, PM2.5, PM10 days, boundary swatch
     assert "SYNTHETIC DEMO DATA" in seen["title"]
     assert seen["orange"] == demo_assessment.area.n_boundaries
