@@ -251,7 +251,12 @@ def _sources(a: Assessment) -> str:
 
 def _methods(a: Assessment) -> str:
     s = a.provenance.settings
-    crs_notes = sorted({f"{i['crs']}: {i['crs_note']}" for i in a.provenance.inputs})
+    crs_notes = list(dict.fromkeys(
+        f"{'Grids' if i['role'] == 'grid' else i['role'].capitalize()}: {i['crs_note']}"
+        if i["crs"] in i["crs_note"] else
+        f"{'Grids' if i['role'] == 'grid' else i['role'].capitalize()}: {i['crs']}, "
+        f"{i['crs_note']}"
+        for i in a.provenance.inputs))
     items = [
         f"Grid points: the modelled concentrations at the centres of the grid cells "
         f"(method <i>{_e(s['method'])}</i>) that fall inside or on the edge of the "
@@ -259,7 +264,7 @@ def _methods(a: Assessment) -> str:
         "Standard deviation: " + ("population SD (divided by n)" if s["sd"] == "population"
                                   else "sample SD (divided by n - 1)") + ".",
         "Coordinates: boundaries are put into the grid's coordinate reference system "
-        "before sampling. " + "; ".join(_e(c) for c in crs_notes) + ".",
+        "before sampling. " + ". ".join(_e(c) for c in crs_notes) + ".",
         f"Objectives: set(s) {_e(', '.join(s['objectives']))}, compared with the mean over "
         "the grid points.",
     ]
