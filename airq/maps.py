@@ -255,10 +255,8 @@ def _records_layer(a: Assessment, area, to_wgs):
     groups = {}
     c = area.centroid
     reach = max(area.bounds[2] - area.bounds[0], area.bounds[3] - area.bounds[1]) * 2 + 1e4
-    on_site = []
     for r in a.land_use.records:
-        if r.on_site or r.bearing_deg is None:
-            on_site.append(r)
+        if r.on_site or r.bearing_deg is None:  # on the site: the site itself marks it
             continue
         th = np.radians(r.bearing_deg)
         dx, dy = np.sin(th), np.cos(th)
@@ -281,7 +279,7 @@ def _records_layer(a: Assessment, area, to_wgs):
                             fill_color="#ffffff", fill_opacity=0.9,
                             tooltip=html.escape(r.name or r.category or r.layer),
                             popup=folium.Popup(popup, max_width=300)).add_to(g)
-    return list(groups.values()), on_site
+    return list(groups.values())
 
 
 def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
@@ -359,8 +357,7 @@ def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
         _points_layer(s, scales[s.pollutant], _sample_name(s) == default).add_to(m)
 
     if a.land_use is not None:
-        groups, _ = _records_layer(a, area, to_wgs)
-        for g in groups:
+        for g in _records_layer(a, area, to_wgs):
             g.add_to(m)
 
     plugins.Fullscreen(position="topleft").add_to(m)
