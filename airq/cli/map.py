@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-import sys
-
 import click
 
 from airq.cli import cli
@@ -51,16 +48,11 @@ def map_(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, 
       airq map boundaries/demo/residential_plots.gpkg --where "street=Woodlands Avenue" \\
           --per-boundary --self-contained -o maps/woodlands.html --png maps/woodlands.png
     """
-    from airq.cli.runner import build_assessment
+    from airq.cli.runner import assessment_from_params
 
     check_appendices(overwrite, self_contained, "map_path", map_path=output, png_path=png_path,
                      svg_path=svg_path, report_path=report_path)
-    result = build_assessment(
-        boundaries, where=where, name=name, boundaries_layer=boundaries_layer,
-        boundaries_crs=boundaries_crs, grid_specs=grid_specs, grid_crs=grid_crs,
-        pollutants=pollutants, years=years, edition=edition, config=config, method=method,
-        sd=sd, objectives=objectives, per_boundary=per_boundary, strict=strict, bands=bands,
-        layers=layers, no_layers=no_layers, command=shlex.join(["airq", *sys.argv[1:]]))
+    result = assessment_from_params(click.get_current_context().params)
     for w in result.warnings:
         click.echo(f"Warning: {w}", err=True)
     write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-import sys
-
 import click
 
 from airq.cli import cli
@@ -50,7 +47,7 @@ def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs,
           --map maps/woodlands.html --report maps/woodlands.pdf
     """
     from airq.cli.appendix_options import check_appendices, write_appendices
-    from airq.cli.runner import build_assessment, emit
+    from airq.cli.runner import assessment_from_params, emit
 
     if output:
         from airq.outputs import check_writable
@@ -58,12 +55,7 @@ def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs,
         check_writable(output, overwrite)
     check_appendices(overwrite, self_contained, map_path=map_path, png_path=png_path,
                      svg_path=svg_path, report_path=report_path)
-    result = build_assessment(
-        boundaries, where=where, name=name, boundaries_layer=boundaries_layer,
-        boundaries_crs=boundaries_crs, grid_specs=grid_specs, grid_crs=grid_crs,
-        pollutants=pollutants, years=years, edition=edition, config=config, method=method,
-        sd=sd, objectives=objectives, per_boundary=per_boundary, strict=strict, bands=bands,
-        layers=layers, no_layers=no_layers, command=shlex.join(["airq", *sys.argv[1:]]))
+    result = assessment_from_params(click.get_current_context().params)
     emit(result, fmt, output, overwrite)
     write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,
                      query_text=query_text, map_path=map_path, png_path=png_path,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-import sys
-
 import click
 
 from airq.cli import cli
@@ -53,16 +50,11 @@ def report(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs
       airq report boundaries/demo/residential_plots.gpkg --where "street=Woodlands Avenue" \\
           --query-text "Is the land or the air the cause?" -o maps/woodlands.pdf
     """
-    from airq.cli.runner import build_assessment
+    from airq.cli.runner import assessment_from_params
 
     check_appendices(overwrite, self_contained, "report_path", report_path=output,
                      map_path=map_path, png_path=png_path, svg_path=svg_path)
-    result = build_assessment(
-        boundaries, where=where, name=name, boundaries_layer=boundaries_layer,
-        boundaries_crs=boundaries_crs, grid_specs=grid_specs, grid_crs=grid_crs,
-        pollutants=pollutants, years=years, edition=edition, config=config, method=method,
-        sd=sd, objectives=objectives, per_boundary=per_boundary, strict=strict, bands=bands,
-        layers=layers, no_layers=no_layers, command=shlex.join(["airq", *sys.argv[1:]]))
+    result = assessment_from_params(click.get_current_context().params)
     for w in result.warnings:
         click.echo(f"Warning: {w}", err=True)
     write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,

@@ -29,7 +29,7 @@ def parse_objective_sets(values) -> tuple[str, ...] | None:
 
 
 def build_settings(config, **options):
-    """Settings from --config and the options given (options win)."""
+    """Build Settings from --config and the options given (options win)."""
     from airq.config import load_settings
 
     return load_settings(config, **options)
@@ -65,6 +65,21 @@ def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_cr
     layer_objs = [] if no_layers else _layers(layers)
     return run_query(b, requests, settings, grid_crs=grid_crs, layers=layer_objs,
                      command=command)
+
+
+#: Command parameters that :func:`build_assessment` takes, shared by query, map and report.
+ASSESS_PARAMS = ("where", "name", "boundaries_layer", "boundaries_crs", "grid_specs", "grid_crs",
+                 "pollutants", "years", "edition", "config", "method", "sd", "objectives",
+                 "per_boundary", "strict", "bands", "layers", "no_layers")
+
+
+def assessment_from_params(params: dict):
+    """Run :func:`build_assessment` on a command's parsed parameters (click ``ctx.params``)."""
+    import shlex
+    import sys
+
+    return build_assessment(params["boundaries"], **{k: params[k] for k in ASSESS_PARAMS},
+                            command=shlex.join(["airq", *sys.argv[1:]]))
 
 
 def _layers(names):
