@@ -1,0 +1,358 @@
+"""Benchmark ``airq batch`` against rasterstats and exactextract on London-sized data.
+
+Not a test. Run ``python benchmarks/bench_batch.py --quick`` (a couple of minutes) or
+``python benchmarks/bench_batch.py`` (sizes 1k, 10k, 100k; slow competitors above
+10k are extrapolated and labelled so). See benchmarks/README.md.
+
+Data, generated once into a temporary folder (or ``--data DIR``):
+
+* 12 synthetic grids on the LAEI 2019 London geometry: 3026 x 2555 cells of 20 m,
+  EPSG:27700, top-left x=501470 y=203450, written as GeoTIFFs;
+* synthetic parcels of real plot size (8-15 m frontage, 20-40 m deep) on both sides
+  of random streets of 40 plots; group = street;
+* the real London 2011 LSOA polygons (4,835), each its own group.
+
+Every tool runs in its own subprocess so its peak RSS (``ru_maxrss``) is its own.
+Timings include reading each grid from its GeoTIFF and exclude reading the polygons.
+
+* ``airq``: ``batch_stats(..., per_boundary=True)``: centre rule, one row per parcel
+  and grid; grids read one at a time as windows; assignment once for all 12 grids.
+* ``airq-group``: the same with one row per street (union semantics).
+* ``rasterstats``: ``zonal_stats(polys, array, affine=...)`` per grid (centre rule,
+  population SD), on the NumPy array and affine.
+* ``exactextract``: ``exact_extract`` over the 12 rasters at once with ops
+  ``center_x, center_y, values``, then the centre rule applied with one vectorised
+  shapely call and grouped sums (the cheapest way to get centre-rule numbers from it).
+* ``exactextract-weighted``: plain ``mean, stdev, count`` (coverage-weighted; other
+  numbers, for speed reference only).
+
+Agreement: per-parcel mean and SD of parcels holding a cell centre, airq against
+rasterstats and exactextract (max absolute difference).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ORIGIN_X, ORIGIN_Y, CELL_M = 501470.0, 203450.0, 20.0
+NCOLS, NROWS = 3026, 2555
+POLLUTANTS = ("NO2", "NOx", "PM10", "PM25")
+YEARS = (2013, 2019, 2020)
+PLOTS_PER_STREET = 40
+LSOA = Path("/work/shared/data/real/london-census-boundaries/london-2011-lsoa-gen20.shp")
+TOOLS = ("airq", "airq-group", "rasterstats", "exactextract", "exactextract-weighted")
+SLOW = ("rasterstats", "exactextract", "exactextract-weighted")
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _transform():
+    from affine import Affine
+
+    return Affine(CELL_M, 0, ORIGIN_X, 0, -CELL_M, ORIGIN_Y)
+
+
+def make_grids(folder: Path, n_grids: int) -> list[tuple[str, Path]]:
+    """Write ``n_grids`` synthetic London-sized GeoTIFFs; return (spec, path) pairs."""
+    import rasterio
+
+    rng = np.random.default_rng(1)
+    y, x = np.mgrid[0:NROWS, 0:NCOLS].astype(np.float32)
+    base = (22 + 8 * np.sin(x / 37.0) * np.cos(y / 53.0) + 5 * np.sin((x + y) / 211.0)
+            ).astype(np.float32)
+    out = []
+    specs = [(p, yr) for yr in YEARS for p in POLLUTANTS][:n_grids]
+    for k, (pol, year) in enumerate(specs):
+        path = folder / f"bench_{year}_{pol}.tif"
+        spec = f"{pol.lower()}:{year}"
+        out.append((spec, path))
+        if path.exists():
+            continue
+        vals = base * (0.5 + 0.1 * k) + rng.gamma(4, 0.5, size=base.shape).astype(np.float32)
+        with rasterio.open(path, "w", driver="GTiff", width=NCOLS, height=NROWS, count=1,
+                           dtype="float32", crs="EPSG:27700", transform=_transform(),
+                           nodata=-9999.0, tiled=True, blockxsize=256, blockysize=256) as ds:
+            ds.write(vals, 1)
+            ds.update_tags(1, units="µg/m³")
+    return out
+
+
+def make_parcels(n: int, seed: int = 7):
+    """``n`` plots (8-15 m by 20-40 m) along both sides of random streets."""
+    import geopandas as gpd
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    n_streets = int(np.ceil(n / PLOTS_PER_STREET))
+    half = PLOTS_PER_STREET // 2
+    ox = rng.uniform(ORIGIN_X + 600, ORIGIN_X + NCOLS * CELL_M - 1200, n_streets)
+    oy = rng.uniform(ORIGIN_Y - NROWS * CELL_M + 1200, ORIGIN_Y - 600, n_streets)
+    ang = rng.uniform(0, np.pi, n_streets)
+    d = np.stack([np.cos(ang), np.sin(ang)], axis=1)
+    nrm = np.stack([-d[:, 1], d[:, 0]], axis=1)
+    street = np.repeat(np.arange(n_streets), PLOTS_PER_STREET)
+    side = np.tile(np.repeat([1.0, -1.0], half), n_streets)
+    w = rng.uniform(8, 15, street.size)
+    depth = rng.uniform(20, 40, street.size)
+    wk = w.reshape(n_streets, 2, half)
+    along = (np.cumsum(wk, axis=2) - wk).reshape(-1)
+    base = (np.stack([ox, oy], axis=1)[street] + d[street] * along[:, None]
+            + nrm[street] * (side * 6)[:, None])
+    dd = d[street] * w[:, None]
+    nn = nrm[street] * (side * depth)[:, None]
+    ring = np.stack([base, base + dd, base + dd + nn, base + nn, base], axis=1)
+    polys = shapely.polygons(ring)[:n]
+    return gpd.GeoDataFrame({"plot_id": [f"P{i:07d}" for i in range(n)],
+                             "street": [f"Street {s:06d}" for s in street[:n]]},
+                            geometry=polys, crs="EPSG:27700")
+
+
+def prepare(folder: Path, sizes, n_grids: int, with_lsoa: bool) -> dict:
+    """Write the grids and polygon sets; return the datasets by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    grids = make_grids(folder, n_grids)
+    sets = {}
+    for n in sizes:
+        path = folder / f"parcels_{n}.parquet"
+        if not path.exists():
+            make_parcels(n).to_parquet(path)
+        sets[f"parcels-{n}"] = {"path": str(path), "n": n, "group_by": "street"}
+    if with_lsoa and LSOA.exists():
+        import geopandas as gpd
+
+        path = folder / "lsoa.parquet"
+        if not path.exists():
+            g = gpd.read_file(LSOA)
+            g[["LSOA11CD", "geometry"]].rename(columns={"LSOA11CD": "code"}).to_parquet(path)
+        sets["london-lsoa"] = {"path": str(path), "n": 4835, "group_by": "code"}
+    return {"grids": [(s, str(p)) for s, p in grids], "sets": sets}
+
+
+# --------------------------------------------------------------------------- one tool
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_tool(tool: str, dataset: dict, grids, out: Path) -> dict:
+    """Run one tool on one dataset in this process; save per-polygon mean/SD to ``out``."""
+    import geopandas as gpd
+    import rasterio
+
+    gdf = gpd.read_parquet(dataset["path"])
+    n = len(gdf)
+    base_rss = _rss_mb()
+    t0 = time.perf_counter()
+    means = sds = counts = None
+    if tool in ("airq", "airq-group"):
+        from airq.batch import batch_stats
+        from airq.boundaries import Boundaries
+        from airq.config import Settings
+        from airq.pipeline import parse_grid_spec
+
+        gdf = gdf.assign(airq_id=gdf.iloc[:, 0].astype(str))
+        b = Boundaries(gdf, "bench", dataset["path"], "-", "EPSG:27700", "from the file", n, n)
+        reqs = [parse_grid_spec(f"{s}={p}") for s, p in grids]
+        per = tool == "airq"
+        res = batch_stats(b, reqs, Settings(per_boundary=per), dataset["group_by"])
+        elapsed = time.perf_counter() - t0
+        if per:
+            first = res.rows[res.rows["pollutant"] == res.rows["pollutant"].iloc[0]]
+            first = first[first["year"] == first["year"].iloc[0]].set_index("airq_id")
+            first = first.reindex(gdf["airq_id"])
+            centre = (first["fallback"] == "").to_numpy()
+            means = np.where(centre, first["mean"].to_numpy(float), np.nan)
+            sds = np.where(centre, first["sd"].to_numpy(float), np.nan)
+            counts = np.where(centre, first["n_points"].to_numpy(float), 0)
+        n_rows = len(res.rows)
+    elif tool == "rasterstats":
+        from rasterstats import zonal_stats
+
+        geoms = list(gdf.geometry.values)
+        for k, (_, path) in enumerate(grids):
+            with rasterio.open(path) as ds:
+                arr, aff = ds.read(1), ds.transform
+            zs = zonal_stats(geoms, arr, affine=aff, nodata=-9999.0,
+                             stats=["count", "mean", "std"])
+            if k == 0:
+                means = np.array([z["mean"] if z["mean"] is not None else np.nan for z in zs])
+                sds = np.array([z["std"] if z["std"] is not None else np.nan for z in zs])
+                counts = np.array([z["count"] for z in zs], dtype=float)
+            del arr
+        elapsed = time.perf_counter() - t0
+        n_rows = n * len(grids)
+    else:
+        from exactextract import exact_extract
+        from exactextract.raster import NumPyRasterSource
+        from pyproj import CRS
+
+        wkt = CRS.from_epsg(27700).to_wkt()
+        rasters = []
+        for k, (_, path) in enumerate(grids):
+            with rasterio.open(path) as ds:
+                arr = ds.read(1)
+                xmin, ymin, xmax, ymax = ds.bounds
+            rasters.append(NumPyRasterSource(arr, xmin, ymin, xmax, ymax, nodata=-9999.0,
+                                             srs_wkt=wkt, name=f"g{k}"))
+        vec = gdf[["geometry"]].assign(fid=np.arange(n))
+        if tool == "exactextract-weighted":
+            df = exact_extract(rasters, vec, ["count", "mean", "stdev"], output="pandas")
+            elapsed = time.perf_counter() - t0
+            means = df["g0_mean"].to_numpy(float)
+            sds = df["g0_stdev"].to_numpy(float)
+            counts = df["g0_count"].to_numpy(float)
+        else:
+            import shapely
+
+            df = exact_extract(rasters, vec, ["center_x", "center_y", "values"],
+                               output="pandas")
+            geoms = np.asarray(gdf.geometry.values, dtype=object)
+            shapely.prepare(geoms)
+            lens = np.fromiter((len(v) for v in df["g0_center_x"]), dtype=np.int64, count=n)
+            zone = np.repeat(np.arange(n), lens)
+            cx = np.concatenate(df["g0_center_x"].to_numpy())
+            cy = np.concatenate(df["g0_center_y"].to_numpy())
+            inside = shapely.intersects_xy(geoms[zone], cx, cy)
+            for k in range(len(grids)):
+                v = np.concatenate(df[f"g{k}_values"].to_numpy()).astype(float)[inside]
+                z = zone[inside]
+                cnt = np.bincount(z, minlength=n).astype(float)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    m = np.bincount(z, weights=v, minlength=n) / cnt
+                    sd = np.sqrt(np.bincount(z, weights=(v - m[z]) ** 2, minlength=n) / cnt)
+                if k == 0:
+                    means, sds, counts = m, sd, cnt
+            elapsed = time.perf_counter() - t0
+        n_rows = n * len(grids)
+    if means is not None:
+        np.savez(out, mean=means, sd=sds, count=counts)
+    return {"tool": tool, "seconds": elapsed, "peak_rss_mb": _rss_mb(),
+            "rss_before_mb": base_rss, "rows": n_rows}
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _subprocess(tool, name, dataset, grids, folder: Path) -> dict:
+    out = folder / f"result_{tool}_{name}.npz"
+    spec = json.dumps({"tool": tool, "dataset": dataset, "grids": grids, "out": str(out)})
+    proc = subprocess.run([sys.executable, __file__, "--worker", spec], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if proc.returncode != 0:
+        raise RuntimeError(f"{tool} on {name} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _agreement(folder: Path, name: str, other: str) -> str:
+    a = folder / f"result_airq_{name}.npz"
+    b = folder / f"result_{other}_{name}.npz"
+    if not (a.exists() and b.exists()):
+        return "-"
+    a, b = np.load(a), np.load(b)
+    ok = (a["count"] > 0) & (b["count"] > 0)
+    same_n = int((a["count"][a["count"] > 0] == b["count"][a["count"] > 0]).sum())
+    dm = np.nanmax(np.abs(a["mean"][ok] - b["mean"][ok])) if ok.any() else np.nan
+    ds = np.nanmax(np.abs(a["sd"][ok] - b["sd"][ok])) if ok.any() else np.nan
+    return (f"{same_n}/{int((a['count'] > 0).sum())} same n; max |d mean| {dm:.1e}, "
+            f"max |d SD| {ds:.1e}")
+
+
+def main(argv=None) -> int:
+    """Run the benchmark and print a Markdown table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,10000,100000",
+                    help="Parcel counts, comma-separated [1000,10000,100000].")
+    ap.add_argument("--quick", action="store_true",
+                    help="Sizes 1000,10000; competitors only up to 1000 parcels (and on "
+                         "the LSOAs only exactextract); 12 grids.")
+    ap.add_argument("--grids", type=int, default=12, help="Number of grids [12].")
+    ap.add_argument("--slow-max", type=int, default=10000,
+                    help="Run rasterstats/exactextract only up to this many parcels; above "
+                         "it their time is extrapolated linearly (labelled) [10000].")
+    ap.add_argument("--no-lsoa", action="store_true", help="Skip the London LSOAs.")
+    ap.add_argument("--skip-lsoa-rasterstats", action="store_true",
+                    help="Do not run rasterstats on the LSOAs (it takes minutes).")
+    ap.add_argument("--tools", default=",".join(TOOLS), help="Tools to run.")
+    ap.add_argument("--data", default=None, help="Folder for the generated data (kept).")
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        spec = json.loads(args.worker)
+        res = run_tool(spec["tool"], spec["dataset"], spec["grids"], Path(spec["out"]))
+        print(json.dumps(res))
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.quick:
+        sizes = [s for s in sizes if s <= 10000] if args.sizes != ap.get_default("sizes") \
+            else [1000, 10000]
+        args.slow_max = min(args.slow_max, 1000)
+        args.skip_lsoa_rasterstats = True
+    tools = [t for t in args.tools.split(",") if t]
+    folder = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="airq-bench-"))
+    t0 = time.perf_counter()
+    data = prepare(folder, sizes, args.grids, not args.no_lsoa)
+    print(f"# data in {folder} (prepared in {time.perf_counter() - t0:.1f} s); "
+          f"{len(data['grids'])} grids {NCOLS} x {NROWS}; CPU count {os.cpu_count()}",
+          file=sys.stderr)
+    results: dict = {}
+    for name, ds in data["sets"].items():
+        for tool in tools:
+            lsoa = name == "london-lsoa"
+            skip = (tool in SLOW and not lsoa and ds["n"] > args.slow_max) or \
+                (lsoa and tool == "rasterstats" and args.skip_lsoa_rasterstats)
+            if skip:
+                continue
+            print(f"# {tool} on {name} ...", file=sys.stderr, flush=True)
+            results[(name, tool)] = _subprocess(tool, name, ds, data["grids"], folder)
+            r = results[(name, tool)]
+            print(f"#   {r['seconds']:.2f} s, peak RSS {r['peak_rss_mb']:.0f} MB",
+                  file=sys.stderr, flush=True)
+    _print_table(results, data, tools, folder, args.grids)
+    return 0
+
+
+def _print_table(results, data, tools, folder, n_grids):
+    measured = {t: [(data["sets"][n]["n"], r["seconds"]) for (n, tt), r in results.items()
+                    if tt == t and n.startswith("parcels")] for t in tools}
+    print(f"\n{n_grids} grids of {NCOLS} x {NROWS} cells (20 m); times include reading "
+          "each grid; peak RSS of the tool's own process.\n")
+    print("| polygons | tool | time (s) | x airq | peak RSS (MB) | RSS with polygons loaded "
+          "(MB) | agreement with airq (centre rule) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, ds in data["sets"].items():
+        a = results.get((name, "airq"))
+        for tool in tools:
+            r = results.get((name, tool))
+            if r is None:
+                pts = measured.get(tool) or []
+                if name.startswith("parcels") and pts:
+                    n0, s0 = max(pts)
+                    est = s0 * ds["n"] / n0
+                    ratio = f"~{est / a['seconds']:.0f}" if a else "-"
+                    print(f"| {name} | {tool} | ~{est:.0f} (extrapolated from {n0}) | "
+                          f"{ratio} | - | - | not run |")
+                continue
+            ratio = f"{r['seconds'] / a['seconds']:.1f}" if a else "-"
+            agree = ""
+            if tool in ("rasterstats", "exactextract"):
+                agree = _agreement(folder, name, tool)
+            elif tool == "exactextract-weighted":
+                agree = "coverage-weighted: different numbers by design"
+            print(f"| {name} | {tool} | {r['seconds']:.2f} | {ratio} | "
+                  f"{r['peak_rss_mb']:.0f} | {r['rss_before_mb']:.0f} | {agree} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
