@@ -124,17 +124,23 @@ class BatchResult:
         keys = self.keys
         if df.empty:
             return pd.DataFrame(columns=[*keys, "worst_margin", "any_exceeds"])
-        tag = df["pollutant"] + "_" + df["year"].astype("string").fillna("na")
+        tag = df["pollutant"].astype(str) + "_" + df["year"].astype("string").fillna("na")
         stats = ["n_points", "mean", "sd", "min", "max", "median", "objective", "exceeds",
                  "margin", "fallback"]
+        df = df.assign(**{k: df[k].astype(object) for k in keys})
         w = df.assign(_tag=tag).pivot(index=keys, columns="_tag", values=stats)
         order = list(dict.fromkeys(tag))
         w = w.reindex(columns=pd.MultiIndex.from_product([stats, order]))
         w.columns = [f"{t}_{s}" for s, t in w.columns]
-        w = w[[f"{t}_{s}" for t in order for s in stats]]
+        w = w[[f"{t}_{s}" for t in order for s in stats]].infer_objects()
+        for c in w.columns:
+            if c.endswith("_exceeds"):
+                w[c] = w[c].astype("boolean")
+            elif c.endswith("_n_points"):
+                w[c] = w[c].astype("Int64")
         conc = df[df["pollutant"] != "pm10d"]
-        worst = conc.groupby(keys, sort=False)["margin"].max()
-        anyx = conc.groupby(keys, sort=False)["exceeds"].any()
+        worst = conc.groupby(keys, sort=False, observed=True)["margin"].max()
+        anyx = conc.groupby(keys, sort=False, observed=True)["exceeds"].any()
         w = w.join(worst.rename("worst_margin")).join(anyx.rename("any_exceeds"))
         w = w.reset_index()
         if self.landuse is not None and not self.per_boundary:
@@ -144,7 +150,7 @@ class BatchResult:
     def worst_margin(self) -> pd.Series:
         """Return the largest margin against the objective per group (concentrations only)."""
         conc = self.rows[self.rows["pollutant"] != "pm10d"]
-        return conc.groupby(self.keys)["margin"].max()
+        return conc.groupby(self.keys, observed=True)["margin"].max()
 
 
 # --------------------------------------------------------------------------- inputs
@@ -226,6 +232,18 @@ class _Parcels:
     ids: np.ndarray      # airq_id of each parcel
     rank: np.ndarray     # position of each parcel when ordered by (group, airq_id)
     gkey: np.ndarray     # sort key of each group (its index in the whole run)
+
+    def group_column(self, per_boundary: bool):
+        """Group names as a categorical column: cheap at millions of rows."""
+        codes = self.codes if per_boundary else np.arange(len(self.names))
+        return pd.Categorical.from_codes(codes, categories=pd.Index(self.names, dtype=object))
+
+    def id_column(self):
+        """Boundary ids, categorical when unique."""
+        index = pd.Index(self.ids, dtype=object)
+        if index.is_unique:
+            return pd.Categorical.from_codes(np.arange(len(self.ids)), categories=index)
+        return self.ids
 
 
 @dataclass(frozen=True, eq=False)
@@ -388,14 +406,14 @@ def _frame(keys: dict, grid, gs, selected, fallback: np.ndarray, extra: dict) ->
                                                 selected)
     df = pd.DataFrame({
         **keys,
-        "pollutant": info.pollutant, "year": pd.array([info.year] * n, dtype="Int64"),
-        "edition": info.edition, "units": info.units,
+        "year": pd.array([info.year] * n, dtype="Int64"),
         "n_points": gs.n_points.astype(np.int64), "n_nodata": gs.n_nodata.astype(np.int64),
         "mean": gs.mean, "sd": gs.sd, "min": gs.min, "max": gs.max, "median": gs.median,
         "objective": value,
         "exceeds": pd.array(np.where(np.isnan(exceeds), None, exceeds == 1), dtype="boolean"),
         "margin": margin,
-        "fallback": np.where(fallback, "containing-cell", ""),
+        "fallback": pd.Categorical.from_codes(fallback.astype(np.int8),
+                                              categories=["", "containing-cell"]),
         **extra, "_r": _ORDER.get(info.pollutant, 9),
     })
     return df
@@ -471,7 +489,7 @@ def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
     v = values_at(grid.values, plan.g_row, plan.g_col, grid.window_offset)
     if not per_boundary:
         gs = _summarise(v, plan.g_grp, n, plan.g_weight, ddof)
-        df = _frame({"group": parcels.names}, grid, gs, selected, plan.g_fallback,
+        df = _frame({"group": parcels.group_column(False)}, grid, gs, selected, plan.g_fallback,
                     {"n_boundaries": plan.n_parcels, "n_no_centre": plan.n_no_centre,
                      "_k": parcels.gkey})
         return df[plan.g_ok]
@@ -481,12 +499,33 @@ def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
     # A fallback boundary has one cell: SD 0, as query reports it.
     sd = np.where(plan.p_fallback & (gs.n_points > 0), 0.0, gs.sd)
     gs = replace(gs, sd=sd)
-    df = _frame({"group": parcels.names[parcels.codes], "airq_id": parcels.ids}, grid, gs,
+    df = _frame({"group": parcels.group_column(True), "airq_id": parcels.id_column()}, grid, gs,
                 selected, plan.p_fallback,
                 {"n_boundaries": 1, "n_no_centre": plan.p_fallback.astype(np.int64),
                  "_k": parcels.rank})
     ok = plan.p_ok & plan.g_ok[parcels.codes]
     return df[ok]
+
+
+def _concat(frames, parcels: _Parcels, per_boundary: bool) -> pd.DataFrame:
+    """Stack per-grid frames; pollutant, edition and units become categorical columns."""
+    infos = [f.attrs.pop("info") for f in frames]
+    fidx = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+    rows = pd.concat(frames, ignore_index=True)
+    rows.attrs = {}
+    for col in ("pollutant", "edition", "units"):
+        vals = np.array([getattr(i, col) or "" for i in infos], dtype=str)
+        uniq, inv = np.unique(vals, return_inverse=True)
+        rows[col] = pd.Categorical.from_codes(inv[fidx], categories=uniq.astype(object))
+    if not isinstance(rows["group"].dtype, pd.CategoricalDtype):  # Dask partitions
+        rows["group"] = pd.Categorical(rows["group"].astype(object),
+                                       categories=pd.Index(parcels.names, dtype=object))
+    if per_boundary and not isinstance(rows["airq_id"].dtype, pd.CategoricalDtype):
+        ids = parcels.id_column()
+        if isinstance(ids, pd.Categorical):
+            rows["airq_id"] = pd.Categorical(rows["airq_id"].astype(object),
+                                             categories=ids.categories)
+    return rows
 
 
 def _sort(df: pd.DataFrame) -> pd.DataFrame:
@@ -540,6 +579,7 @@ def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
             errors.extend(cache[key].errors)
         frames.append(_grid_rows(parcels, grid, cache[key], ddof, selected, per_boundary))
         infos.append(grid.info)
+        frames[-1].attrs["info"] = grid.info
         if progress is not None:
             progress(done, total, grid.info.label)
         del grid
@@ -681,7 +721,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
                                            progress, len(items))
         errors.extend(errs)
         keys = ["group", "airq_id"] if per_boundary else ["group"]
-        rows = _sort(pd.concat(frames, ignore_index=True))
+        rows = _sort(_concat(frames, parcels, per_boundary))
         rows = rows[[c for c in (*keys, *COLUMNS[1:]) if c in rows.columns]]
         landuse = _nearest_landuse(parcels, layers, settings.bands_m) if layers else None
         geometry = (_geometry(parcels, per_boundary, infos[0].crs if infos else None)
@@ -787,6 +827,7 @@ def _compute_dask(parcels: _Parcels, boundaries, items, settings, selected, per_
     for gi in range(len(items)):
         for pi in range(len(parts)):
             df, errs, info = results[(gi, pi)]
+            df.attrs["info"] = info
             frames.append(df)
             errors.extend(errs)
         infos.append(info)
@@ -805,7 +846,9 @@ def _run_part(part, item, boundaries, settings, selected, per_boundary, grid_crs
 def _frame_for_output(result: BatchResult, wide: bool) -> pd.DataFrame:
     df = result.wide() if wide else result.rows.copy()
     for c in df.columns:
-        if str(df[c].dtype) == "boolean":
+        if isinstance(df[c].dtype, pd.CategoricalDtype):
+            df[c] = df[c].astype(object)
+        elif str(df[c].dtype) == "boolean":
             df[c] = df[c].astype(object).where(df[c].notna(), None)
         elif df[c].dtype.kind == "f":
             df[c] = df[c].round(6)  # as query's JSON: float32 grids carry ~7 digits
