@@ -528,13 +528,17 @@ def _concat(frames, parcels: _Parcels, per_boundary: bool) -> pd.DataFrame:
     return rows
 
 
-def _sort(df: pd.DataFrame) -> pd.DataFrame:
+def _sort(df: pd.DataFrame, keep_attrs: bool = False) -> pd.DataFrame:
     """Order rows by group (and boundary), pollutant, year; integer keys keep it cheap."""
+    attrs = dict(df.attrs)
     if df.empty:
-        return df.drop(columns=["_k", "_r"], errors="ignore").reset_index(drop=True)
-    year = df["year"].fillna(0).to_numpy(dtype=np.int64)
-    order = np.lexsort((year, df["_r"].to_numpy(), df["_k"].to_numpy()))
-    return df.drop(columns=["_k", "_r"]).take(order).reset_index(drop=True)
+        out = df.drop(columns=["_k", "_r"], errors="ignore").reset_index(drop=True)
+    else:
+        year = df["year"].fillna(0).to_numpy(dtype=np.int64)
+        order = np.lexsort((year, df["_r"].to_numpy(), df["_k"].to_numpy()))
+        out = df.drop(columns=["_k", "_r"]).take(order).reset_index(drop=True)
+    out.attrs = attrs if keep_attrs else {}
+    return out
 
 
 def _prepare(boundaries, group_by: str, lost: Sequence[str]):
@@ -721,7 +725,17 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
                                            progress, len(items))
         errors.extend(errs)
         keys = ["group", "airq_id"] if per_boundary else ["group"]
-        rows = _sort(_concat(frames, parcels, per_boundary))
+        if per_boundary:
+            # Millions of rows: order grid by grid (pollutant, year), each frame by
+            # boundary, so no sort of the whole table copies it again.
+            frames.sort(key=lambda f: (int(f["_r"].iat[0]) if len(f) else 9,
+                                       f.attrs["info"].year or 0))
+            for i, f in enumerate(frames):
+                frames[i] = _sort(f, keep_attrs=True)  # frees each unsorted frame
+            del f
+            rows = _concat(frames, parcels, per_boundary)
+        else:
+            rows = _sort(_concat(frames, parcels, per_boundary))
         rows = rows[[c for c in (*keys, *COLUMNS[1:]) if c in rows.columns]]
         landuse = _nearest_landuse(parcels, layers, settings.bands_m) if layers else None
         geometry = (_geometry(parcels, per_boundary, infos[0].crs if infos else None)
