@@ -279,8 +279,10 @@ def main(argv=None) -> int:
                          "the LSOAs only exactextract); 12 grids.")
     ap.add_argument("--grids", type=int, default=12, help="Number of grids [12].")
     ap.add_argument("--slow-max", type=int, default=10000,
-                    help="Run rasterstats/exactextract only up to this many parcels; above "
-                         "it their time is extrapolated linearly (labelled) [10000].")
+                    help="Run rasterstats only up to this many parcels; above it its time "
+                         "is extrapolated linearly (labelled) [10000].")
+    ap.add_argument("--exactextract-max", type=int, default=100000,
+                    help="Run exactextract only up to this many parcels [100000].")
     ap.add_argument("--no-lsoa", action="store_true", help="Skip the London LSOAs.")
     ap.add_argument("--skip-lsoa-rasterstats", action="store_true",
                     help="Do not run rasterstats on the LSOAs (it takes minutes).")
@@ -298,6 +300,7 @@ def main(argv=None) -> int:
         sizes = [s for s in sizes if s <= 10000] if args.sizes != ap.get_default("sizes") \
             else [1000, 10000]
         args.slow_max = min(args.slow_max, 1000)
+        args.exactextract_max = min(args.exactextract_max, 10000)
         args.skip_lsoa_rasterstats = True
     tools = [t for t in args.tools.split(",") if t]
     folder = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="airq-bench-"))
@@ -310,7 +313,8 @@ def main(argv=None) -> int:
     for name, ds in data["sets"].items():
         for tool in tools:
             lsoa = name == "london-lsoa"
-            skip = (tool in SLOW and not lsoa and ds["n"] > args.slow_max) or \
+            limit = args.slow_max if tool == "rasterstats" else args.exactextract_max
+            skip = (tool in SLOW and not lsoa and ds["n"] > limit) or \
                 (lsoa and tool == "rasterstats" and args.skip_lsoa_rasterstats)
             if skip:
                 continue
