@@ -787,13 +787,15 @@ def _dedupe(errors):
 def _partition_task(gdf, codes, names, ids, rank, gkey, item, boundaries, settings, selected,
                     per_boundary, grid_crs):
     """Rows of one partition of groups on one grid (runs on a Dask worker)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AirqWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AirqWarning)
         parcels = _Parcels(gdf, codes, names, ids, rank, gkey)
         grids = gen_grids(replace(boundaries, gdf=gdf), [item], grid_crs)
         frames, errors, infos = _compute(parcels, grids, settings, selected, per_boundary,
                                          None, 1)
-    return frames[0], errors, infos[0]
+    messages = [(w.category, str(w.message)) for w in caught
+                if issubclass(w.category, AirqWarning)]
+    return frames[0], errors, infos[0], messages
 
 
 def _compute_dask(parcels: _Parcels, boundaries, items, settings, selected, per_boundary, grid_crs,
@@ -840,7 +842,9 @@ def _compute_dask(parcels: _Parcels, boundaries, items, settings, selected, per_
     frames, errors, infos = [], [], []
     for gi in range(len(items)):
         for pi in range(len(parts)):
-            df, errs, info = results[(gi, pi)]
+            df, errs, info, messages = results[(gi, pi)]
+            for category, text in messages:  # re-raised here so batch_stats records them
+                warnings.warn(text, category, stacklevel=2)
             df.attrs["info"] = info
             frames.append(df)
             errors.extend(errs)
