@@ -14,6 +14,7 @@ grid, no grid cell under it) becomes a :class:`BatchError`; the others finish.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -571,7 +572,7 @@ def _rank(codes: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
-             per_boundary: bool, progress: ProgressFn | None, total: int):
+             per_boundary: bool, progress: ProgressFn | None, total: int, sink=None):
     ddof = SD_DDOF[settings.sd]
     cache: dict = {}
     frames, errors, infos = [], [], []
@@ -581,9 +582,19 @@ def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
             cache.clear()  # one geometry's plan at a time keeps memory flat
             cache[key] = _plan(parcels, grid, settings.method, per_boundary)
             errors.extend(cache[key].errors)
-        frames.append(_grid_rows(parcels, grid, cache[key], ddof, selected, per_boundary))
+        frame = _grid_rows(parcels, grid, cache[key], ddof, selected, per_boundary)
+        frame.attrs["info"] = grid.info
         infos.append(grid.info)
-        frames[-1].attrs["info"] = grid.info
+        if sink is not None:
+            # Streamed: rows go to the writer grid by grid; only an empty head is kept.
+            out = _concat([_sort(frame, keep_attrs=True)], parcels, per_boundary)
+            keys = ["group", "airq_id"] if per_boundary else ["group"]
+            out = out[[c for c in (*keys, *COLUMNS[1:]) if c in out.columns]]
+            sink(out, grid.info)
+            frame = frame.iloc[:0].copy()
+            frame.attrs["info"] = grid.info
+            frame.attrs["streamed"] = len(out)
+        frames.append(frame)
         if progress is not None:
             progress(done, total, grid.info.label)
         del grid
@@ -648,7 +659,8 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
                 per_boundary: bool | None = None, lost_groups: Sequence[str] = (),
                 with_geometry: bool = False, progress: ProgressFn | None = None,
                 dask: str | None = None, workers: int | None = None,
-                n_partitions: int | None = None, command: str | None = None) -> BatchResult:
+                n_partitions: int | None = None, command: str | None = None,
+                sink: Callable | None = None) -> BatchResult:
     """Statistics of every group of boundaries over every grid, as one table.
 
     Parameters
@@ -684,6 +696,11 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
         Partitions of groups for Dask (default: twice the workers, at least 2).
     command
         The command line, recorded in the provenance.
+    sink
+        With per-boundary rows, called as ``sink(rows, grid_info)`` for each grid's
+        rows as soon as they are ready, and ``result.rows`` is left empty: one row
+        per parcel for all of London is too large to hold. See
+        :func:`open_batch_stream`. Ignored on Dask and for group rows.
 
     Returns
     -------
@@ -715,6 +732,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
         if len(parcels.names) == 0:
             raise InputError(f"no group of {boundaries.name} can be assessed: "
                              + "; ".join(f"{e.group}: {e.reason}" for e in errors[:3]))
+        n_streamed = 0
         if dask is not None or workers:
             frames, errs, infos = _compute_dask(parcels, boundaries, items, settings, selected,
                                                 per_boundary, grid_crs, dask, workers,
@@ -722,7 +740,9 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
         else:
             grids = gen_grids(_boundaries_for(parcels, boundaries), items, grid_crs)
             frames, errs, infos = _compute(parcels, grids, settings, selected, per_boundary,
-                                           progress, len(items))
+                                           progress, len(items),
+                                           sink if per_boundary else None)
+        n_streamed = sum(f.attrs.get("streamed", 0) for f in frames)
         errors.extend(errs)
         keys = ["group", "airq_id"] if per_boundary else ["group"]
         if per_boundary:
@@ -730,9 +750,8 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
             # boundary, so no sort of the whole table copies it again.
             frames.sort(key=lambda f: (int(f["_r"].iat[0]) if len(f) else 9,
                                        f.attrs["info"].year or 0))
-            for i, f in enumerate(frames):
-                frames[i] = _sort(f, keep_attrs=True)  # frees each unsorted frame
-            del f
+            for i in range(len(frames)):
+                frames[i] = _sort(frames[i], keep_attrs=True)  # frees each unsorted frame
             rows = _concat(frames, parcels, per_boundary)
         else:
             rows = _sort(_concat(frames, parcels, per_boundary))
@@ -760,7 +779,8 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
             "boundaries": boundaries.to_dict(), "group_by": group_by,
             "grids": [i.to_dict() for i in infos], "settings": settings.to_dict(),
             "objectives_version": table.version, "synthetic": synthetic, "command": command,
-            "n_groups": int(len(parcels.names)), "n_boundaries": int(len(parcels.ids))}
+            "n_groups": int(len(parcels.names)), "n_boundaries": int(len(parcels.ids)),
+            "n_rows": int(len(rows) + n_streamed), "streamed": bool(n_streamed)}
     return BatchResult(rows=rows, errors=tuple(_dedupe(errors)), provenance=prov,
                        group_by=group_by, per_boundary=per_boundary, geometry=geometry,
                        warnings=tuple(messages), landuse=landuse)
@@ -862,7 +882,15 @@ def _run_part(part, item, boundaries, settings, selected, per_boundary, grid_crs
 
 
 def _frame_for_output(result: BatchResult, wide: bool) -> pd.DataFrame:
-    df = result.wide() if wide else result.rows.copy()
+    df = _plain(result.wide() if wide else result.rows)
+    if result.provenance.get("synthetic"):
+        df.insert(0, "notice", "SYNTHETIC DEMO DATA")
+    return df
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Plain column types for writers; floats to 6 decimals as in query's JSON."""
+    df = df.copy()
     for c in df.columns:
         if isinstance(df[c].dtype, pd.CategoricalDtype):
             df[c] = df[c].astype(object)
@@ -870,8 +898,6 @@ def _frame_for_output(result: BatchResult, wide: bool) -> pd.DataFrame:
             df[c] = df[c].astype(object).where(df[c].notna(), None)
         elif df[c].dtype.kind == "f":
             df[c] = df[c].round(6)  # as query's JSON: float32 grids carry ~7 digits
-    if result.provenance.get("synthetic"):
-        df.insert(0, "notice", "SYNTHETIC DEMO DATA")
     return df
 
 
@@ -913,6 +939,41 @@ def write_batch(result: BatchResult, path, wide: bool = False,
         else:
             df.to_parquet(tmp, index=False)
     return p
+
+
+@contextlib.contextmanager
+def open_batch_stream(path, overwrite: bool = False, synthetic: bool = False):
+    """Yield a ``sink(rows, grid_info)`` that appends rows to a CSV file as they come.
+
+    For per-boundary runs too large to hold (one row per parcel of London is 18
+    million rows over 12 grids): pass the sink to :func:`batch_stats`. The file is
+    written under a temporary name and renamed only when the block ends without
+    error, so an interrupted run leaves nothing under the final name.
+
+    Raises
+    ------
+    InputError
+        If ``path`` is not a ``.csv`` file.
+    """
+    from airq.outputs import atomic_path
+
+    p = Path(path)
+    if p.suffix.lower() != ".csv":
+        raise InputError(f"{p.name}: rows can be streamed to a .csv file only")
+    state = {"first": True}
+    with atomic_path(p, overwrite) as tmp:
+
+        def sink(rows: pd.DataFrame, info=None) -> None:
+            df = _plain(rows)
+            if synthetic or (info is not None and info.synthetic):
+                df.insert(0, "notice", "SYNTHETIC DEMO DATA")
+            df.to_csv(tmp, mode="w" if state["first"] else "a", header=state["first"],
+                      index=False)
+            state["first"] = False
+
+        yield sink
+        if state["first"]:
+            pd.DataFrame(columns=["group", "airq_id", *COLUMNS[1:]]).to_csv(tmp, index=False)
 
 
 def write_errors(result: BatchResult, path, overwrite: bool = False) -> Path:

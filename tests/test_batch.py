@@ -296,3 +296,30 @@ def test_scanline_gives_the_same_cells_as_assign_cells():
 
     assert a.row.size > 1000
     np.testing.assert_array_equal(keys(a), keys(b))
+
+
+def test_streamed_per_boundary_csv_killed_midway_leaves_no_file(runner, unseen, tmp_path,
+                                                                 monkeypatch):
+    """Per-boundary CSV rows are streamed grid by grid; a crash after the first grid's
+    rows leaves nothing under the final name."""
+    grids, gdf, plots = unseen
+    real = pd.DataFrame.to_csv
+
+    def die_on_append(self, path, *a, mode="w", **kw):
+        if mode == "a":
+            raise KeyboardInterrupt("killed midway")
+        return real(self, path, *a, mode=mode, **kw)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", die_on_append)
+    out = tmp_path / "out" / "plots.csv"
+    out.parent.mkdir()
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", "--per-boundary",
+                              *_grid_args(grids), "-o", str(out)])
+    assert res.exit_code == 1  # click turns the interrupt into "Aborted!"
+    assert list(out.parent.iterdir()) == []
+    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", "--per-boundary",
+                              *_grid_args(grids), "-o", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    rows = pd.read_csv(out)
+    assert len(rows) == 2 * len(gdf) and f"{2 * len(gdf)} rows" in res.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 import time
@@ -84,6 +85,7 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         EXIT_PARTIAL,
         batch_stats,
         default_errors_path,
+        open_batch_stream,
         read_batch_boundaries,
         write_batch,
         write_batch_map,
@@ -102,17 +104,22 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         if path:
             check_writable(path, overwrite)
     spatial = bool(map_path) or not output.lower().endswith(".csv")
+    # One row per boundary to CSV: rows go to the file grid by grid (London is 18M rows).
+    stream = settings.per_boundary and not spatial and not wide and not (dask_address or workers)
     progress = _Progress()
-    with warnings.catch_warnings(record=True) as caught:
+    with contextlib.ExitStack() as stack, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
         b, lost = read_batch_boundaries(boundaries, group_by, where=where, crs=boundaries_crs,
                                         layer=boundaries_layer, name=name)
         requests = _grid_requests(grid_specs, pollutants, years, edition)
+        sink = (stack.enter_context(open_batch_stream(output, overwrite, b.synthetic))
+                if stream else None)
         try:
             result = batch_stats(b, requests, settings, group_by, grid_crs=grid_crs,
                                  layers=_layers(layers) if layers else (), lost_groups=lost,
                                  with_geometry=spatial, progress=progress, dask=dask_address,
-                                 workers=workers, command=shlex.join(["airq", *sys.argv[1:]]))
+                                 workers=workers, command=shlex.join(["airq", *sys.argv[1:]]),
+                                 sink=sink)
         finally:
             progress.close()
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
@@ -120,9 +127,10 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         raise AirqError(f"{read_warnings[0]} (--strict turns warnings into errors)")
     for text in dict.fromkeys([*read_warnings, *result.warnings]):
         click.echo(f"Warning: {text}", err=True)
-    write_batch(result, output, wide=wide, overwrite=overwrite)
-    n_groups = result.provenance["n_groups"]
-    click.echo(f"Wrote {output}: {len(result.rows)} rows, {n_groups} groups", err=True)
+    if not stream:
+        write_batch(result, output, wide=wide, overwrite=overwrite)
+    n_groups, n_rows = result.provenance["n_groups"], result.provenance["n_rows"]
+    click.echo(f"Wrote {output}: {n_rows} rows, {n_groups} groups", err=True)
     if map_path:
         write_batch_map(result, map_path, overwrite=overwrite)
         click.echo(f"Wrote {map_path}", err=True)
