@@ -111,6 +111,9 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         warnings.simplefilter("always", AirqWarning)
         b, lost = read_batch_boundaries(boundaries, group_by, where=where, crs=boundaries_crs,
                                         layer=boundaries_layer, name=name)
+        read_warnings = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
+        if settings.strict and read_warnings:
+            raise AirqError(f"{read_warnings[0]} (--strict turns warnings into errors)")
         requests = _grid_requests(grid_specs, pollutants, years, edition)
         sink = (stack.enter_context(open_batch_stream(output, overwrite, b.synthetic))
                 if stream else None)
@@ -123,8 +126,6 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         finally:
             progress.close()
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
-    if settings.strict and read_warnings:
-        raise AirqError(f"{read_warnings[0]} (--strict turns warnings into errors)")
     for text in dict.fromkeys([*read_warnings, *result.warnings]):
         click.echo(f"Warning: {text}", err=True)
     if not stream:
