@@ -144,17 +144,6 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
 
 
 def _grid_requests(grid_specs, pollutants, years, edition):
-    from airq.catalogue import select_grids
-    from airq.errors import InputError
-    from airq.grids import normalise_pollutant
-    from airq.pipeline import parse_grid_spec
+    from airq.cli.runner import grid_requests
 
-    if grid_specs and (pollutants or years or edition):
-        raise click.UsageError("--pollutant, --year and --edition choose catalogue grids; "
-                               "they cannot be combined with --grid")
-    try:
-        requests = [parse_grid_spec(s) for s in grid_specs]
-    except InputError as err:
-        raise click.BadParameter(str(err), param_hint="--grid") from err
-    return requests or select_grids([normalise_pollutant(p) for p in pollutants] or None,
-                                    list(years) or None, edition)
+    return grid_requests(grid_specs, pollutants, years, edition)

@@ -40,28 +40,18 @@ def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_cr
                      per_boundary, strict, bands, layers, no_layers, command):
     """Read inputs named by the options and run the query pipeline."""
     from airq.boundaries import read_boundaries
-    from airq.catalogue import select_grids
-    from airq.grids import normalise_pollutant
     from airq.objectives import load_objectives
-    from airq.pipeline import parse_grid_spec, run_query
+    from airq.pipeline import run_query
 
     settings = build_settings(config, method=method, sd=sd,
                               objectives=parse_objective_sets(objectives),
                               per_boundary=per_boundary, strict=strict,
                               bands_m=parse_bands(bands))
     load_objectives().select(settings.objectives)  # fail early on an unknown set
-    if grid_specs and (pollutants or years or edition):
-        raise click.UsageError("--pollutant, --year and --edition choose catalogue grids; "
-                               "they cannot be combined with --grid")
-    try:
-        requests = [parse_grid_spec(s) for s in grid_specs]
-    except InputError as err:
-        raise click.BadParameter(str(err), param_hint="--grid") from err
+    grid_requests(grid_specs, pollutants, years, edition, catalogue=False)  # usage first
     b = read_boundaries(boundaries, where=where, crs=boundaries_crs, layer=boundaries_layer,
                         name=name)
-    if not requests:
-        requests = select_grids([normalise_pollutant(p) for p in pollutants] or None,
-                                list(years) or None, edition)
+    requests = grid_requests(grid_specs, pollutants, years, edition)
     layer_objs = [] if no_layers else _layers(layers)
     return run_query(b, requests, settings, grid_crs=grid_crs, layers=layer_objs,
                      command=command)
@@ -80,6 +70,28 @@ def assessment_from_params(params: dict):
 
     return build_assessment(params["boundaries"], **{k: params[k] for k in ASSESS_PARAMS},
                             command=shlex.join(["airq", *sys.argv[1:]]))
+
+
+def grid_requests(grid_specs, pollutants, years, edition, catalogue: bool = True):
+    """Grids named by --grid, else chosen from the catalogue by --pollutant/--year/--edition.
+
+    With ``catalogue=False`` only the options are checked (usage errors, exit 2).
+    """
+    from airq.catalogue import select_grids
+    from airq.grids import normalise_pollutant
+    from airq.pipeline import parse_grid_spec
+
+    if grid_specs and (pollutants or years or edition):
+        raise click.UsageError("--pollutant, --year and --edition choose catalogue grids; "
+                               "they cannot be combined with --grid")
+    try:
+        requests = [parse_grid_spec(s) for s in grid_specs]
+    except InputError as err:
+        raise click.BadParameter(str(err), param_hint="--grid") from err
+    if requests or not catalogue:
+        return requests
+    return select_grids([normalise_pollutant(p) for p in pollutants] or None,
+                        list(years) or None, edition)
 
 
 def _layers(names):
