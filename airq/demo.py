@@ -797,12 +797,7 @@ def write_demo(root: Path, overwrite: bool = False) -> DemoFiles:
     """
     root = Path(root)
     targets = _all_relpaths()
-    if not overwrite:
-        for rel in [*targets, *_sidecar_relpaths()]:
-            if (root / rel).exists():
-                raise OutputError(
-                    f"{root / rel} already exists; pass --overwrite to replace the demo data"
-                )
+    existing = [rel for rel in [*targets, *_sidecar_relpaths()] if (root / rel).exists()]
     try:
         root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".airq-demo-", dir=root))
@@ -810,6 +805,15 @@ def write_demo(root: Path, overwrite: bool = False) -> DemoFiles:
         raise OutputError(f"cannot write demo data under {root}: {err}") from err
     try:
         _write_all(staging)
+        if existing and not overwrite:
+            # The data is deterministic: byte-identical files are the same demo data, so a
+            # second `airq demo` keeps them (and re-registers); anything else is refused.
+            changed = [rel for rel in existing if not (staging / rel).exists()
+                       or (root / rel).read_bytes() != (staging / rel).read_bytes()]
+            if changed:
+                raise OutputError(f"{root / changed[0]} already exists and differs from the "
+                                  "demo data; pass --overwrite to replace the demo data")
+            targets = [rel for rel in targets if rel not in existing]
         # Stale sidecars from an older copy would give the grids a CRS they must not have.
         for rel in _sidecar_relpaths():
             (root / rel).unlink(missing_ok=True)

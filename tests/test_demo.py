@@ -422,13 +422,22 @@ def test_deterministic(files, tmp_path):
         assert_geodataframe_equal(gpd.read_file(first), gpd.read_file(second))
 
 
-def test_overwrite_refused(files):
-    before = files.grids[0].read_bytes()
-    with pytest.raises(OutputError, match="--overwrite") as excinfo:
-        demo.write_demo(files.root)
-    assert str(files.grids[0]) in str(excinfo.value)
-    assert files.grids[0].read_bytes() == before
+def test_rerun_keeps_identical_data(files):
+    before = files.grids[0].stat().st_mtime_ns
+    again = demo.write_demo(files.root)  # same deterministic data: kept, not an error
+    assert again.grids == files.grids
+    assert files.grids[0].stat().st_mtime_ns == before
     assert not list(files.root.glob(".airq-demo-*"))
+
+
+def test_overwrite_refused_when_data_differs(tmp_path):
+    files = demo.write_demo(tmp_path)
+    files.grids[0].write_text("edited by hand", encoding="ascii")
+    with pytest.raises(OutputError, match="--overwrite") as excinfo:
+        demo.write_demo(tmp_path)
+    assert str(files.grids[0]) in str(excinfo.value)
+    assert files.grids[0].read_text(encoding="ascii") == "edited by hand"
+    assert not list(tmp_path.glob(".airq-demo-*"))
 
 
 def test_overwrite_replaces_and_removes_sidecars(tmp_path):
