@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
 import math
 import re
@@ -486,12 +485,10 @@ def layer_from_frame(
 
 
 def sha256_file(path: str | Path) -> str:
-    """Return the SHA-256 hex digest of a file's bytes."""
-    h = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """Return the SHA-256 hex digest of a file's bytes (the one checksum airq uses)."""
+    from airq.grids import sha256_file as _sha256
+
+    return _sha256(path)
 
 
 def default_layer_name(path: str | Path) -> str:

@@ -69,20 +69,27 @@ def load_grids(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntr
     provenance; direct requests from the files named.
     """
     grids = []
+    bounds_by_crs: dict = {}
+
+    def bounds(crs):  # reproject the boundaries once per grid CRS, not once per grid
+        if crs not in bounds_by_crs:
+            bounds_by_crs[crs] = _bounds(boundaries, crs)
+        return bounds_by_crs[crs]
+
     for req in requests:
         if isinstance(req, GridEntry):
             info = replace(req.info, catalogue_path=str(req.path))
             grids.append(read_grid(req.path, info=info,
-                                   bounds=_bounds(boundaries, req.info.crs)))
+                                   bounds=bounds(req.info.crs)))
             continue
         crs = grid_crs or req.grid_crs or _peek_crs(req.path) or LAEI_CRS
         g = read_grid(req.path, pollutant=req.pollutant, year=req.year,
                       edition=req.edition, grid_crs=grid_crs or req.grid_crs,
-                      bounds=_bounds(boundaries, crs))
+                      bounds=bounds(crs))
         if g.crs != crs:  # the window was computed in the wrong CRS; read it again
             g = read_grid(req.path, pollutant=req.pollutant, year=req.year,
                           edition=req.edition, grid_crs=grid_crs or req.grid_crs,
-                          bounds=_bounds(boundaries, g.crs))
+                          bounds=bounds(g.crs))
         grids.append(g)
     return grids
 
@@ -126,13 +133,10 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
                         command=command)
         land_use = None
         if layers:
-            from airq.landuse import screen_landuse
+            from airq.landuse import area_from_boundaries, screen_landuse
 
-            area = reproject_to(boundaries.gdf, LAEI_CRS)
-            import shapely
-
-            union = shapely.union_all(area.geometry.values)
-            land_use = screen_landuse(union, list(layers), bands_m=settings.bands_m)
+            land_use = screen_landuse(area_from_boundaries(boundaries.gdf), list(layers),
+                                      bands_m=settings.bands_m)
     messages = []
     for w in caught:
         if issubclass(w.category, AirqWarning):
