@@ -14,7 +14,6 @@ grid, no grid cell under it) becomes a :class:`BatchError`; the others finish.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -43,8 +42,6 @@ from airq.zonal import (
 COLUMNS = ("group", "pollutant", "year", "edition", "units", "n_points", "n_nodata", "mean",
            "sd", "min", "max", "median", "objective", "exceeds", "margin", "fallback",
            "n_boundaries", "n_no_centre")
-#: Output formats :func:`write_batch` knows, by suffix.
-FORMATS = {".csv": "csv", ".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet": "parquet"}
 #: Exit status of ``airq batch`` when some groups failed and the rest were written.
 EXIT_PARTIAL = 3
 _ORDER = {"no2": 0, "nox": 1, "pm10": 2, "pm25": 3, "pm10d": 4}
@@ -206,20 +203,48 @@ def _group_names(series) -> np.ndarray:
     return series.astype("string").fillna("(no value)").to_numpy(dtype=object)
 
 
-def gen_grids(boundaries, items: Sequence, grid_crs: str | None = None) -> Iterator:
+#: Grids read ahead in background threads by :func:`gen_grids`.
+PREFETCH = 2
+
+
+def gen_grids(boundaries, items: Sequence, grid_crs: str | None = None,
+              prefetch: bool = True) -> Iterator:
     """Yield each grid, read as a window covering the boundaries, one at a time.
 
     ``items`` may be :class:`~airq.grids.Grid` objects (yielded as they are),
-    catalogue entries or :class:`~airq.pipeline.GridRequest` objects.
+    catalogue entries or :class:`~airq.pipeline.GridRequest` objects. With
+    ``prefetch`` the next grid is read (and checksummed) in a background thread
+    while the caller works on the current one: GDAL and hashlib release the GIL,
+    so reading overlaps the statistics. At most ``PREFETCH + 1`` grids are in memory.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from airq.grids import Grid
     from airq.pipeline import load_grids
 
-    for item in items:
+    items = list(items)
+    bounds_cache: dict = {}
+
+    def read(item):
         if isinstance(item, Grid):
-            yield item
-        else:
-            yield load_grids(boundaries, [item], grid_crs)[0]
+            return item
+        return load_grids(boundaries, [item], grid_crs, bounds_cache=bounds_cache)[0]
+
+    if not prefetch or len(items) < 2:
+        for item in items:
+            yield read(item)
+        return
+    from collections import deque
+
+    with ThreadPoolExecutor(max_workers=PREFETCH, thread_name_prefix="airq-read") as pool:
+        pending = deque(pool.submit(read, item) for item in items[:PREFETCH])
+        for item in items[PREFETCH:]:
+            grid = pending.popleft().result()
+            pending.append(pool.submit(read, item))
+            yield grid
+            del grid
+        while pending:
+            yield pending.popleft().result()
 
 
 # --------------------------------------------------------------------------- analysis
@@ -546,8 +571,11 @@ def _prepare(boundaries, group_by: str, lost: Sequence[str]):
     gdf = boundaries.gdf
     column = _column(gdf, group_by, boundaries.name)
     names_all = _group_names(gdf[column])
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    bad = ~shapely.is_valid(geoms) | shapely.is_empty(geoms)
+    if getattr(boundaries, "all_valid", False):  # the reader checked every geometry
+        bad = np.zeros(len(gdf), dtype=bool)
+    else:
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        bad = ~shapely.is_valid(geoms) | shapely.is_empty(geoms)
     errors = [BatchError(str(g), "boundary geometry is empty or could not be repaired")
               for g in lost]
     bad_groups = sorted(set(names_all[bad]))
@@ -556,7 +584,10 @@ def _prepare(boundaries, group_by: str, lost: Sequence[str]):
         errors.append(BatchError(str(gname), "invalid geometry that could not be repaired "
                                  f"(boundaries {', '.join(map(str, ids[:5]))})"))
     keep = ~np.isin(names_all, np.array(bad_groups, dtype=object))
-    gdf = gdf[keep].reset_index(drop=True)
+    if not keep.all():  # no copy of millions of rows when every group is usable
+        gdf = gdf[keep]
+    if not gdf.index.equals(pd.RangeIndex(len(gdf))):
+        gdf = gdf.reset_index(drop=True)
     codes, uniques = pd.factorize(pd.Series(names_all[keep], dtype=object), sort=True)
     codes = codes.astype(np.int64)
     ids = gdf["airq_id"].astype(str).to_numpy(dtype=object)
@@ -572,7 +603,8 @@ def _rank(codes: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
-             per_boundary: bool, progress: ProgressFn | None, total: int, sink=None):
+             per_boundary: bool, progress: ProgressFn | None, total: int, sink=None,
+             geometry=None):
     ddof = SD_DDOF[settings.sd]
     cache: dict = {}
     frames, errors, infos = [], [], []
@@ -590,7 +622,7 @@ def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
             out = _concat([_sort(frame, keep_attrs=True)], parcels, per_boundary)
             keys = ["group", "airq_id"] if per_boundary else ["group"]
             out = out[[c for c in (*keys, *COLUMNS[1:]) if c in out.columns]]
-            sink(out, grid.info)
+            sink(out, grid.info, geometry)
             frame = frame.iloc[:0].copy()
             frame.attrs["info"] = grid.info
             frame.attrs["streamed"] = len(out)
@@ -639,12 +671,11 @@ def _nearest_landuse(parcels: _Parcels, layers: Sequence, bands_m) -> pd.DataFra
                          "landuse_band": band})
 
 
-def _geometry(parcels: _Parcels, per_boundary: bool, crs: str | None):
+def _geometry(parcels: _Parcels, per_boundary: bool):
+    """Each boundary (per-boundary rows) or each group's union, in the boundaries' CRS."""
     import geopandas as gpd
 
-    from airq.boundaries import reproject_to
-
-    gdf = reproject_to(parcels.gdf, crs) if crs else parcels.gdf
+    gdf = parcels.gdf
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     if per_boundary:
         return gpd.GeoDataFrame({"group": parcels.names[parcels.codes], "airq_id": parcels.ids},
@@ -685,7 +716,8 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
         Groups the reader dropped for unusable geometry (from
         :func:`read_batch_boundaries`); reported as errors.
     with_geometry
-        Also return each group's geometry (for GeoPackage, GeoParquet and maps).
+        Also return each group's union (or each boundary), in the boundaries' CRS,
+        for GeoPackage, GeoParquet and maps.
     progress
         Called as ``progress(done, total, label)`` after each grid.
     dask
@@ -697,10 +729,12 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
     command
         The command line, recorded in the provenance.
     sink
-        With per-boundary rows, called as ``sink(rows, grid_info)`` for each grid's
-        rows as soon as they are ready, and ``result.rows`` is left empty: one row
-        per parcel for all of London is too large to hold. See
-        :func:`open_batch_stream`. Ignored on Dask and for group rows.
+        With per-boundary rows, called as ``sink(rows, grid_info, geometry)`` for
+        each grid's rows as soon as they are ready (``geometry`` as
+        ``result.geometry``), and ``result.rows`` is left empty: one row per parcel
+        for all of London is too large to hold. See
+        :func:`airq.batch_output.open_batch_writer`. Ignored on Dask and for group
+        rows.
 
     Returns
     -------
@@ -733,6 +767,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
             raise InputError(f"no group of {boundaries.name} can be assessed: "
                              + "; ".join(f"{e.group}: {e.reason}" for e in errors[:3]))
         n_streamed = 0
+        geometry = _geometry(parcels, per_boundary) if with_geometry else None
         if dask is not None or workers:
             frames, errs, infos = _compute_dask(parcels, boundaries, items, settings, selected,
                                                 per_boundary, grid_crs, dask, workers,
@@ -741,7 +776,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
             grids = gen_grids(_boundaries_for(parcels, boundaries), items, grid_crs)
             frames, errs, infos = _compute(parcels, grids, settings, selected, per_boundary,
                                            progress, len(items),
-                                           sink if per_boundary else None)
+                                           sink if per_boundary else None, geometry)
         n_streamed = sum(f.attrs.get("streamed", 0) for f in frames)
         errors.extend(errs)
         keys = ["group", "airq_id"] if per_boundary else ["group"]
@@ -757,8 +792,6 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
             rows = _sort(_concat(frames, parcels, per_boundary))
         rows = rows[[c for c in (*keys, *COLUMNS[1:]) if c in rows.columns]]
         landuse = _nearest_landuse(parcels, layers, settings.bands_m) if layers else None
-        geometry = (_geometry(parcels, per_boundary, infos[0].crs if infos else None)
-                    if with_geometry else None)
     messages = []
     for w in caught:
         if issubclass(w.category, AirqWarning):
@@ -876,163 +909,6 @@ def _run_part(part, item, boundaries, settings, selected, per_boundary, grid_crs
     gdf, codes, names, ids, rank, gkey = part
     return _partition_task(gdf, codes, names, ids, rank, gkey, item, boundaries, settings, selected,
                            per_boundary, grid_crs)
-
-
-# --------------------------------------------------------------------------- writers
-
-
-def _frame_for_output(result: BatchResult, wide: bool) -> pd.DataFrame:
-    df = _plain(result.wide() if wide else result.rows)
-    if result.provenance.get("synthetic"):
-        df.insert(0, "notice", "SYNTHETIC DEMO DATA")
-    return df
-
-
-def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Plain column types for writers; floats to 6 decimals as in query's JSON."""
-    df = df.copy()
-    for c in df.columns:
-        if isinstance(df[c].dtype, pd.CategoricalDtype):
-            df[c] = df[c].astype(object)
-        elif str(df[c].dtype) == "boolean":
-            df[c] = df[c].astype(object).where(df[c].notna(), None)
-        elif df[c].dtype.kind == "f":
-            df[c] = df[c].round(6)  # as query's JSON: float32 grids carry ~7 digits
-    return df
-
-
-def write_batch(result: BatchResult, path, wide: bool = False,
-                overwrite: bool = False) -> Path:
-    """Write the rows to CSV, GeoPackage or GeoParquet, atomically.
-
-    GeoPackage and GeoParquet carry each group's (or boundary's) geometry, so the
-    table opens in QGIS as a map; they need ``result.geometry``.
-
-    Raises
-    ------
-    OutputError
-        If the file exists without ``overwrite`` or its folder is missing.
-    InputError
-        For an unknown suffix, or a spatial format without geometry.
-    """
-    from airq.outputs import atomic_path
-
-    p = Path(path)
-    fmt = FORMATS.get(p.suffix.lower())
-    if fmt is None:
-        raise InputError(f"cannot write {p.name}: use a .csv, .gpkg or .parquet file name")
-    df = _frame_for_output(result, wide)
-    if fmt != "csv":
-        if result.geometry is None:
-            raise InputError(f"{p.name}: a spatial output needs the groups' geometry "
-                             "(batch_stats(..., with_geometry=True))")
-        import geopandas as gpd
-
-        geo = result.geometry
-        df = gpd.GeoDataFrame(df.merge(geo, on=result.keys, how="left"), geometry="geometry",
-                              crs=geo.crs)
-    with atomic_path(p, overwrite) as tmp:
-        if fmt == "csv":
-            df.to_csv(tmp, index=False)
-        elif fmt == "gpkg":
-            df.to_file(tmp, driver="GPKG", layer=p.stem, engine="pyogrio")
-        else:
-            df.to_parquet(tmp, index=False)
-    return p
-
-
-@contextlib.contextmanager
-def open_batch_stream(path, overwrite: bool = False, synthetic: bool = False):
-    """Yield a ``sink(rows, grid_info)`` that appends rows to a CSV file as they come.
-
-    For per-boundary runs too large to hold (one row per parcel of London is 18
-    million rows over 12 grids): pass the sink to :func:`batch_stats`. The file is
-    written under a temporary name and renamed only when the block ends without
-    error, so an interrupted run leaves nothing under the final name.
-
-    Raises
-    ------
-    InputError
-        If ``path`` is not a ``.csv`` file.
-    """
-    from airq.outputs import atomic_path
-
-    p = Path(path)
-    if p.suffix.lower() != ".csv":
-        raise InputError(f"{p.name}: rows can be streamed to a .csv file only")
-    state = {"first": True}
-    with atomic_path(p, overwrite) as tmp:
-
-        def sink(rows: pd.DataFrame, info=None) -> None:
-            df = _plain(rows)
-            if synthetic or (info is not None and info.synthetic):
-                df.insert(0, "notice", "SYNTHETIC DEMO DATA")
-            df.to_csv(tmp, mode="w" if state["first"] else "a", header=state["first"],
-                      index=False)
-            state["first"] = False
-
-        yield sink
-        if state["first"]:
-            pd.DataFrame(columns=["group", "airq_id", *COLUMNS[1:]]).to_csv(tmp, index=False)
-
-
-def write_errors(result: BatchResult, path, overwrite: bool = False) -> Path:
-    """Write the failed groups and reasons to a CSV file, atomically."""
-    from airq.outputs import atomic_path
-
-    with atomic_path(path, overwrite) as tmp:
-        result.errors_frame().to_csv(tmp, index=False)
-    return Path(path)
-
-
-def default_errors_path(output) -> Path:
-    """``results.errors.csv`` beside ``results.<ext>``."""
-    p = Path(output)
-    return p.with_name(f"{p.stem}.errors.csv")
-
-
-def build_batch_map(result: BatchResult):
-    """Build a folium choropleth of the groups coloured by their worst margin (µg/m³).
-
-    Returns
-    -------
-    folium.Map
-    """
-    import folium
-
-    if result.geometry is None:
-        raise InputError("a batch map needs the groups' geometry (with_geometry=True)")
-    worst = result.worst_margin().rename("worst_margin").reset_index()
-    geo = result.geometry.merge(worst, on=result.keys, how="left").to_crs("EPSG:4326")
-    geo["worst_margin"] = geo["worst_margin"].round(2)
-    key = "airq_id" if result.per_boundary else "group"
-    geo["_key"] = geo[key].astype(str)
-    xmin, ymin, xmax, ymax = geo.total_bounds
-    m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=14,
-                   tiles="OpenStreetMap")
-    folium.Choropleth(geo_data=geo[["_key", "geometry"]].to_json(), data=geo,
-                      columns=["_key", "worst_margin"], key_on="feature.properties._key",
-                      fill_color="RdYlGn_r", fill_opacity=0.7, line_opacity=0.4,
-                      nan_fill_color="lightgrey",
-                      legend_name="worst margin against the annual objective (µg/m³; "
-                                  "> 0 exceeds)",
-                      name="worst margin").add_to(m)
-    folium.GeoJson(geo[[*result.keys, "worst_margin", "geometry"]].to_json(),
-                   name="groups", style_function=lambda f: {"weight": 0, "fillOpacity": 0},
-                   tooltip=folium.GeoJsonTooltip(fields=[*result.keys, "worst_margin"])
-                   ).add_to(m)
-    if result.provenance.get("synthetic"):
-        m.get_root().html.add_child(folium.Element(
-            "<div style='position:fixed;top:10px;left:60px;z-index:9999;background:#fff;"
-            "padding:4px;font-weight:bold'>SYNTHETIC DEMO DATA</div>"))
-    return m
-
-
-def write_batch_map(result: BatchResult, path, overwrite: bool = False) -> Path:
-    """Write :func:`build_batch_map` to an HTML file, atomically."""
-    from airq.outputs import write_text
-
-    return write_text(path, build_batch_map(result).get_root().render(), overwrite)
 
 
 # --------------------------------------------------------------------------- large zones

@@ -49,6 +49,9 @@ class Boundaries:
         The filters applied, as ``COLUMN=VALUE`` strings.
     id_column
         The column used for ``airq_id``, or ``None`` for the row number.
+    all_valid
+        True when the reader checked that every geometry is valid and not empty
+        (so batch work need not check again).
     """
 
     gdf: object
@@ -65,6 +68,7 @@ class Boundaries:
     id_column: str | None = None
     layer: str | None = None
     synthetic: bool = False
+    all_valid: bool = False
     notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict:
@@ -215,8 +219,10 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
                          "polygons; airq needs property or area boundaries")
     invalid = ~shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
     repaired = int(invalid.sum())
+    still_invalid = 0
     if repaired:
         geoms[invalid] = _polygonal(shapely.make_valid(geoms[invalid]))
+        still_invalid = int((~shapely.is_valid(geoms[invalid])).sum())
         warnings.warn(f"{p.name}: repaired {repaired} invalid geometries with make_valid",
                       GeometryRepairWarning, stacklevel=2)
     empty = shapely.is_empty(geoms) | (shapely.area(geoms) <= 0)
@@ -244,7 +250,8 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
                       crs=canonical_crs(out.crs.to_string()), crs_note=crs_note,
                       n_features=n_features, n_selected=n_selected, repaired=repaired,
                       dropped_empty=dropped, where=tuple(f"{c}={v}" for c, v in filters),
-                      id_column=id_col, layer=layer, synthetic=is_synthetic(p))
+                      id_column=id_col, layer=layer, synthetic=is_synthetic(p),
+                      all_valid=still_invalid == 0)
 
 
 def reproject_to(gdf, crs: str):

@@ -9,6 +9,7 @@ edition, model year, pollutant, units, and whether the CRS was assumed).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import logging
@@ -382,6 +383,7 @@ def describe_source(src: GridSource, *, pollutant: str | None = None, year: int 
         synthetic=synthetic)
 
 
+@functools.lru_cache(maxsize=64)
 def _crs_key(crs: str) -> str:
     from pyproj import CRS
 
@@ -400,9 +402,16 @@ def canonical_crs(crs) -> str:
 
 # --- readers -----------------------------------------------------------------------------
 
-def _window_for(transform: Affine, shape: tuple[int, int], bounds) -> tuple[int, int, int, int]:
-    """Rows/cols (r0, r1, c0, c1) of the cells overlapping ``bounds``, with a one-cell margin."""
+def _window_for(transform: Affine, shape: tuple[int, int], bounds,
+                crs: str | None = None) -> tuple[int, int, int, int]:
+    """Rows/cols (r0, r1, c0, c1) of the cells overlapping ``bounds``, with a one-cell margin.
+
+    ``bounds`` may be a callable taking the file's CRS (None when it has none) and
+    returning the bounds in that CRS, so a file is opened once, not peeked first.
+    """
     h, w = shape
+    if callable(bounds):
+        bounds = bounds(crs)
     if bounds is None:
         return 0, h, 0, w
     xmin, ymin, xmax, ymax = bounds
@@ -431,13 +440,22 @@ def _read_rasterio(src: GridSource, bounds):
             raise InputError(f"{src.display} has no raster band")
         if abs(ds.transform.b) > 0 or abs(ds.transform.d) > 0:
             raise InputError(f"{src.display} is a rotated grid, which airq does not support")
-        r0, r1, c0, c1 = _window_for(ds.transform, (ds.height, ds.width), bounds)
+        crs = ds.crs.to_string() if ds.crs else None
+        r0, r1, c0, c1 = _window_for(ds.transform, (ds.height, ds.width), bounds, crs)
         win = Window(c0, r0, c1 - c0, r1 - r0)
-        data = ds.read(1, window=win, masked=True).astype("float64")
-        values = data.filled(np.nan)
+        values = ds.read(1, window=win)
+        # float32 grids (every LAEI grid) stay float32: NaN marks NODATA just as well,
+        # and values_at() hands out float64, so no whole-grid copy is made here.
+        if values.dtype != np.float32:
+            values = values.astype("float64")
+        nod = ds.nodata
+        if nod is not None and not np.isnan(nod):
+            values[values == np.asarray(nod).astype(values.dtype)] = np.nan
         # LAEI NODATA is -9999; some writers lose the nodata tag, so catch it anyway.
         values[values <= -9999] = np.nan
-        crs = ds.crs.to_string() if ds.crs else None
+        flags = {f.name for f in ds.mask_flag_enums[0]}
+        if flags & {"per_dataset", "alpha"}:  # an explicit mask band, not just NODATA
+            values[ds.read_masks(1, window=win) == 0] = np.nan
         units = (ds.tags(1).get("units") or ds.units[0] or ds.tags().get("units") or None)
         transform = ds.transform @ Affine.translation(c0, r0)  # rasterio still uses affine `*`
         full_shape = (ds.height, ds.width)
@@ -479,14 +497,14 @@ def _read_netcdf(src: GridSource, bounds, pollutant: str | None):
             da = da.isel({ydim: slice(None, None, -1)})  # north-up, as rasterio expects
         transform = da.rio.transform(recalc=True)
         full_shape = da.shape
-        r0, r1, c0, c1 = _window_for(transform, full_shape, bounds)
+        crs = da.rio.crs.to_string() if da.rio.crs else None
+        r0, r1, c0, c1 = _window_for(transform, full_shape, bounds, crs)
         win = da.isel({ydim: slice(r0, r1), xdim: slice(c0, c1)})
         values = np.asarray(win.values, dtype="float64")
         nod = da.rio.nodata if da.rio.nodata is not None else da.rio.encoded_nodata
         if nod is not None and not np.isnan(nod):
             values[values == nod] = np.nan
         values[values <= -9999] = np.nan
-        crs = da.rio.crs.to_string() if da.rio.crs else None
         units = da.attrs.get("units")
     return (values, transform @ Affine.translation(c0, r0), crs, units, full_shape, (r0, c0),
             str(var))
@@ -581,7 +599,9 @@ def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
     units
         Units of a non-LAEI grid without a units tag.
     bounds
-        Read only the cells overlapping (xmin, ymin, xmax, ymax), in the grid's CRS.
+        Read only the cells overlapping (xmin, ymin, xmax, ymax), in the grid's CRS;
+        or a callable taking the grid's CRS and returning those bounds (the file is
+        then opened once).
     synthetic
         Mark the grid as synthetic demo data (default: detect the demo marker).
     info
@@ -604,6 +624,11 @@ def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
         raise InputError(f"unknown grid layout for {src.display}: airq reads .asc, .csv "
                          "(LAEI points), .tif, .nc and zip archives of them")
     named = parse_laei_name(src.name).pollutant
+    if callable(bounds):
+        wanted = bounds
+
+        def bounds(file_crs):  # the file's CRS, else the one it will be given
+            return wanted(canonical_crs(file_crs) if file_crs else (grid_crs or LAEI_CRS))
     try:
         if suffix == ".csv":
             vals, transform, crs, funits, full_shape, off = _read_csv_points(

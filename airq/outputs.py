@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import glob
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from airq.errors import OutputError
+
+log = logging.getLogger(__name__)
 
 
 def check_writable(path: str | os.PathLike, overwrite: bool = False) -> Path:
@@ -41,12 +45,50 @@ def check_writable(path: str | os.PathLike, overwrite: bool = False) -> Path:
     return p
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_parts(final: Path) -> list[Path]:
+    """Remove temporary files of ``final`` left by runs that were killed.
+
+    Temporary names carry the writing process's id
+    (``.results.csv.<pid>.<random>.part.csv``); a file whose process is gone is
+    the remains of a killed run (SIGKILL, power cut) and is removed. Files of a
+    live process (a run writing the same output now) are left alone.
+
+    Returns
+    -------
+    list of Path
+        The files removed (each is also logged).
+    """
+    removed = []
+    for part in final.parent.glob(f".{glob.escape(final.name)}.*.part{glob.escape(final.suffix)}"):
+        pid = part.name[len(final.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                part.unlink()
+                removed.append(part)
+                log.warning("removed %s, left by an interrupted run (process %s)", part.name,
+                            pid)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
     The temporary file is removed if the block raises, so an interrupted or failed
-    write never leaves a half-written output under the final name.
+    write never leaves a half-written output under the final name. A run killed
+    outright (SIGKILL) cannot clean up: its temporary file is hidden (dot name,
+    ``.part`` suffix, tagged with the process id) and the next write of the same
+    output removes it (:func:`remove_stale_parts`).
 
     Examples
     --------
@@ -54,8 +96,9 @@ def atomic_path(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Pa
     ...     df.to_csv(tmp)
     """
     final = check_writable(path, overwrite)
+    remove_stale_parts(final)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{final.name}.", suffix=".part" + final.suffix, dir=final.parent
+        prefix=f".{final.name}.{os.getpid()}.", suffix=".part" + final.suffix, dir=final.parent
     )
     os.close(fd)
     tmp = Path(tmp_name)

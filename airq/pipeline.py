@@ -9,13 +9,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from airq.boundaries import Boundaries, reproject_to
 from airq.catalogue import GridEntry
 from airq.config import Settings
 from airq.errors import AirqError, AirqWarning, InputError
-from airq.grids import LAEI_CRS, Grid, normalise_pollutant, read_grid
+from airq.grids import Grid, normalise_pollutant, read_grid
 from airq.objectives import load_objectives
 from airq.results import Assessment
 
@@ -62,14 +61,15 @@ def _bounds(boundaries: Boundaries, crs: str, margin: float = 100.0):
 
 
 def load_grids(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry],
-               grid_crs: str | None = None) -> list[Grid]:
+               grid_crs: str | None = None, *, bounds_cache: dict | None = None) -> list[Grid]:
     """Read the window of each grid that covers the boundaries.
 
     Catalogue entries are read from their converted files with their recorded
-    provenance; direct requests from the files named.
+    provenance; direct requests from the files named. ``bounds_cache`` keeps the
+    boundaries' extent per CRS across calls (batch reads grids one call at a time).
     """
     grids = []
-    bounds_by_crs: dict = {}
+    bounds_by_crs: dict = {} if bounds_cache is None else bounds_cache
 
     def bounds(crs):  # reproject the boundaries once per grid CRS, not once per grid
         if crs not in bounds_by_crs:
@@ -82,31 +82,10 @@ def load_grids(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntr
             grids.append(read_grid(req.path, info=info,
                                    bounds=bounds(req.info.crs)))
             continue
-        crs = grid_crs or req.grid_crs or _peek_crs(req.path) or LAEI_CRS
-        g = read_grid(req.path, pollutant=req.pollutant, year=req.year,
-                      edition=req.edition, grid_crs=grid_crs or req.grid_crs,
-                      bounds=bounds(crs))
-        if g.crs != crs:  # the window was computed in the wrong CRS; read it again
-            g = read_grid(req.path, pollutant=req.pollutant, year=req.year,
-                          edition=req.edition, grid_crs=grid_crs or req.grid_crs,
-                          bounds=bounds(g.crs))
-        grids.append(g)
+        grids.append(read_grid(req.path, pollutant=req.pollutant, year=req.year,
+                               edition=req.edition, grid_crs=grid_crs or req.grid_crs,
+                               bounds=bounds))
     return grids
-
-
-def _peek_crs(path: str) -> str | None:
-    import rasterio
-
-    from airq.grids import canonical_crs
-
-    p = str(path).split("!", 1)[0]
-    if Path(p).suffix.lower() not in (".tif", ".tiff", ".asc"):
-        return None
-    try:
-        with rasterio.open(p) as ds:
-            return canonical_crs(ds.crs.to_string()) if ds.crs else None
-    except Exception:  # noqa: BLE001  a peek only; read_grid reports the real error
-        return None
 
 
 def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry],

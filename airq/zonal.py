@@ -35,7 +35,7 @@ METHODS = ("centre", "all-touched", "area-weighted")
 SD_DDOF = {"population": 0, "sample": 1}
 #: Statistic names airq reports, in order.
 STATS = ("n_points", "n_nodata", "mean", "sd", "min", "max", "median")
-_CHUNK = 4_000_000  # candidate cells tested per block: bounds peak memory to ~300 MB
+_CHUNK = 1_000_000  # candidate cells tested per block: bounds peak memory to ~80 MB
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,7 +114,10 @@ def _ranges(bounds: np.ndarray, transform: Affine, shape, centres: bool):
 
 
 def _candidates(geoms: np.ndarray, transform: Affine, shape, centres: bool):
-    """Yield blocks of (zone, row, col) candidate cells from each zone's bounding box."""
+    """Yield blocks of (start, stop, zone, row, col) candidate cells from bounding boxes.
+
+    Each block covers the zones ``start:stop``.
+    """
     r0, r1, c0, c1 = _ranges(shapely.bounds(geoms), transform, shape, centres)
     nr = np.maximum(r1 - r0 + 1, 0)
     nc = np.maximum(c1 - c0 + 1, 0)
@@ -133,7 +136,7 @@ def _candidates(geoms: np.ndarray, transform: Affine, shape, centres: bool):
             offs = np.repeat(np.cumsum(cnt) - cnt, cnt)
             local = np.arange(total, dtype=np.int64) - offs
             ncz = nc[zone]
-            yield zone, r0[zone] + local // ncz, c0[zone] + local % ncz
+            yield start, stop, zone, r0[zone] + local // ncz, c0[zone] + local % ncz
         start = stop
 
 
@@ -172,11 +175,16 @@ def assign_cells(geoms, transform: Affine, shape: tuple[int, int],
     shape = (int(shape[0]), int(shape[1]))
     if method == "area-weighted":
         return _assign_area_weighted(geoms, transform, shape)
-    shapely.prepare(geoms)
     cs = _check_transform(transform)
     x0, y0 = transform.c, transform.f
     zs, rs, cs_ = [], [], []
-    for zone, row, col in _candidates(geoms, transform, shape, centres=method == "centre"):
+    for start, stop, zone, row, col in _candidates(geoms, transform, shape,
+                                                   centres=method == "centre"):
+        # Prepared geometries test faster but cost memory (~150 bytes per parcel):
+        # prepare one block at a time and release it after.
+        block = geoms[start:stop]
+        fresh = block[~shapely.is_prepared(block)]
+        shapely.prepare(fresh)
         if method == "centre":
             hit = shapely.intersects_xy(geoms[zone], x0 + (col + 0.5) * cs, y0 - (row + 0.5) * cs)
         else:
@@ -185,6 +193,7 @@ def assign_cells(geoms, transform: Affine, shape: tuple[int, int],
             g = geoms[zone]
             hit = shapely.intersects(g, boxes)
             hit[hit] &= ~shapely.touches(g[hit], boxes[hit])
+        shapely.destroy_prepared(fresh)
         zs.append(zone[hit])
         rs.append(row[hit])
         cs_.append(col[hit])
@@ -388,6 +397,8 @@ def values_at(values: np.ndarray, row: np.ndarray, col: np.ndarray,
               offset: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Grid values at full-grid (row, col), from an array that is a window at ``offset``.
 
+    Always float64, whatever the grid's dtype (LAEI grids are read as float32).
+
     Raises
     ------
     InputError
@@ -398,7 +409,7 @@ def values_at(values: np.ndarray, row: np.ndarray, col: np.ndarray,
     h, w = values.shape
     if r.size and (r.min() < 0 or c.min() < 0 or r.max() >= h or c.max() >= w):
         raise InputError("internal: a sampled cell lies outside the grid window that was read")
-    return values[r, c]
+    return values[r, c].astype(np.float64)  # float32 grids: statistics in float64
 
 
 def group_stats(assignment: CellAssignment, values: np.ndarray, *,

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
+import pyogrio
 import pytest
 import shapely
 
-from airq.batch import batch_stats, read_batch_boundaries, write_batch
+from airq.batch import batch_stats, read_batch_boundaries
+from airq.batch_output import BatchWriter, write_batch
 from airq.cli import cli
 from airq.config import Settings
+from airq.grids import sha256_file
 from airq.pipeline import parse_grid_spec
 from tests.conftest import write_asc
 
@@ -184,21 +193,23 @@ def test_interrupted_writer_leaves_no_file(unseen, tmp_path, monkeypatch, runner
     res = batch_stats(b, [parse_grid_spec(f"no2:2020={grids['no2:2020'][1]}")], Settings(),
                       "street")
     assert any("assumed EPSG:27700" in w for w in res.warnings)
-    real = pd.DataFrame.to_csv
 
-    def half_then_die(self, path, **kw):
-        real(self.iloc[: len(self) // 2], path, **kw)
-        raise KeyboardInterrupt("killed midway")
+    def die(self, provenance, empty_columns=()):
+        raise KeyboardInterrupt("killed after the rows, before the provenance")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_die)
+    monkeypatch.setattr(BatchWriter, "finish", die)
     out = tmp_path / "out" / "results.csv"
     out.parent.mkdir()
     with pytest.raises(KeyboardInterrupt):
         write_batch(res, out)
-    assert list(out.parent.iterdir()) == []
-    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
+    assert list(out.parent.iterdir()) == []  # no output, no sidecar, no temporary file
+    monkeypatch.undo()
     write_batch(res, out)
     assert len(pd.read_csv(out)) == 4
+    side = json.loads((out.parent / "results.provenance.json").read_text())
+    assert side["output"]["sha256"] == sha256_file(out) and side["output"]["rows"] == 4
+    assert side["provenance"]["grids"][0]["sha256"] == sha256_file(grids["no2:2020"][1])
+    assert side["provenance"]["airq_version"] and side["provenance"]["settings"]
     with pytest.raises(Exception, match="already exists"):
         write_batch(res, out)
 
@@ -298,28 +309,93 @@ def test_scanline_gives_the_same_cells_as_assign_cells():
     np.testing.assert_array_equal(keys(a), keys(b))
 
 
-def test_streamed_per_boundary_csv_killed_midway_leaves_no_file(runner, unseen, tmp_path,
-                                                                 monkeypatch):
-    """Per-boundary CSV rows are streamed grid by grid; a crash after the first grid's
-    rows leaves nothing under the final name."""
+@pytest.mark.parametrize("suffix", [".csv", ".gpkg", ".parquet"])
+def test_streamed_per_boundary_crash_midway_leaves_no_file(runner, unseen, tmp_path,
+                                                           monkeypatch, suffix):
+    """Per-boundary rows are streamed grid by grid in every format; a crash after the
+    first grid's rows leaves nothing under the final name."""
     grids, gdf, plots = unseen
-    real = pd.DataFrame.to_csv
+    real = BatchWriter.write
+    calls = []
 
-    def die_on_append(self, path, *a, mode="w", **kw):
-        if mode == "a":
+    def die_on_second_grid(self, rows, info=None, geometry=None):
+        calls.append(len(rows))
+        if len(calls) == 2:
             raise KeyboardInterrupt("killed midway")
-        return real(self, path, *a, mode=mode, **kw)
+        return real(self, rows, info, geometry)
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", die_on_append)
+    monkeypatch.setattr(BatchWriter, "write", die_on_second_grid)
+    out = tmp_path / "out" / f"plots{suffix}"
+    out.parent.mkdir()
+    args = ["batch", str(plots), "--group-by", "street", "--per-boundary", *_grid_args(grids),
+            "-o", str(out)]
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 1  # click turns the interrupt into "Aborted!"
+    assert calls == [len(gdf), len(gdf)]  # streamed: one grid's rows per call
+    assert list(out.parent.iterdir()) == []
+    monkeypatch.undo()
+    res = runner.invoke(cli, args, catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    rows = {".csv": pd.read_csv, ".gpkg": gpd.read_file, ".parquet": gpd.read_parquet}[suffix](out)
+    assert len(rows) == 2 * len(gdf) and f"{2 * len(gdf)} rows" in res.stderr
+    if suffix != ".csv":
+        assert rows.geometry.notna().all() and rows.crs.to_epsg() == 27700
+        per_plot = rows.drop_duplicates("airq_id").set_index("airq_id").geometry
+        want = gdf.set_index("plot_id").geometry
+        assert per_plot.loc[want.index].geom_equals(want).all()
+    side = json.loads((out.parent / "plots.provenance.json").read_text())
+    assert side["output"]["rows"] == 2 * len(gdf) and side["provenance"]["streamed"]
+    assert side["output"]["sha256"] == sha256_file(out)
+    if suffix == ".parquet":
+        meta = pq.read_metadata(out).metadata  # the file's key-value metadata
+        assert json.loads(meta[b"airq_provenance"]) == side["provenance"]
+        assert json.loads(meta[b"geo"])["columns"]["geometry"]["bbox"] == pytest.approx(
+            list(gdf.total_bounds))
+    elif suffix == ".gpkg":
+        meta = pyogrio.read_info(out)["layer_metadata"]
+        assert json.loads(meta["airq_provenance"]) == side["provenance"]
+
+
+def test_sigkill_midway_leaves_no_output_and_next_run_cleans_up(unseen, tmp_path):
+    """A real `airq batch` process killed with SIGKILL while streaming rows: nothing
+    under the output's name; the next run removes the dead run's temporary file."""
+    grids, gdf, plots = unseen
+    no2, pm25 = grids["no2:2020"][1], grids["pm25:2013"][1]
+    # The second grid is a named pipe: the process writes the first grid's rows, then
+    # blocks reading it, so the kill lands midway, deterministically.
+    fifo_dir = tmp_path / "fifo"
+    fifo_dir.mkdir()
+    fifo = fifo_dir / pm25.name
+    os.mkfifo(fifo)
     out = tmp_path / "out" / "plots.csv"
     out.parent.mkdir()
-    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", "--per-boundary",
-                              *_grid_args(grids), "-o", str(out)])
-    assert res.exit_code == 1  # click turns the interrupt into "Aborted!"
-    assert list(out.parent.iterdir()) == []
-    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
-    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", "--per-boundary",
-                              *_grid_args(grids), "-o", str(out)], catch_exceptions=False)
-    assert res.exit_code == 0, res.stderr
-    rows = pd.read_csv(out)
-    assert len(rows) == 2 * len(gdf) and f"{2 * len(gdf)} rows" in res.stderr
+    base = [sys.executable, "-m", "airq", "batch", str(plots), "--group-by", "street",
+            "--per-boundary", "-o", str(out), "--grid", f"no2:2020={no2}"]
+    proc = subprocess.Popen([*base, "--grid", f"pm25:2013={fifo}"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        parts = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            parts = list(out.parent.glob(".plots.csv.*.part.csv"))
+            if parts and parts[0].stat().st_size > 0:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert parts and parts[0].stat().st_size > 0, "the run never started writing rows"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert not out.exists() and not (out.parent / "plots.provenance.json").exists()
+    assert [p.name for p in out.parent.iterdir()] == [parts[0].name]  # hidden, dead run's
+    done = subprocess.run([*base, "--grid", f"pm25:2013={pm25}"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "left by an interrupted run" in done.stderr
+    assert sorted(p.name for p in out.parent.iterdir()) == ["plots.csv",
+                                                            "plots.provenance.json"]
+    assert len(pd.read_csv(out)) == 2 * len(gdf)

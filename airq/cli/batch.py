@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 import sys
 import time
@@ -81,13 +80,13 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
       airq batch boundaries/demo/residential_plots.gpkg --group-by street \\
           -o streets.gpkg --map streets.html
     """  # noqa: D301  (click's \b marker must be a real backspace)
-    from airq.batch import (
-        EXIT_PARTIAL,
-        batch_stats,
+    from airq.batch import EXIT_PARTIAL, batch_stats, read_batch_boundaries
+    from airq.batch_output import (
         default_errors_path,
-        open_batch_stream,
-        read_batch_boundaries,
-        write_batch,
+        finish_batch,
+        open_batch_writer,
+        output_format,
+        provenance_path,
         write_batch_map,
         write_errors,
     )
@@ -99,15 +98,16 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
                               objectives=parse_objective_sets(objectives),
                               per_boundary=per_boundary, strict=strict,
                               bands_m=parse_bands(bands))
+    fmt = output_format(output)
     errors_path = errors_path or str(default_errors_path(output))
-    for path in (output, map_path, errors_path):
+    for path in (output, provenance_path(output), map_path, errors_path):
         if path:
             check_writable(path, overwrite)
-    spatial = bool(map_path) or not output.lower().endswith(".csv")
-    # One row per boundary to CSV: rows go to the file grid by grid (London is 18M rows).
-    stream = settings.per_boundary and not spatial and not wide and not (dask_address or workers)
+    spatial = bool(map_path) or fmt != "csv"
+    # One row per boundary: rows go to the file grid by grid (London is 18M rows).
+    stream = settings.per_boundary and not wide and not (dask_address or workers)
     progress = _Progress()
-    with contextlib.ExitStack() as stack, warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
         b, lost = read_batch_boundaries(boundaries, group_by, where=where, crs=boundaries_crs,
                                         layer=boundaries_layer, name=name)
@@ -115,23 +115,26 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         if settings.strict and read_warnings:
             raise AirqError(f"{read_warnings[0]} (--strict turns warnings into errors)")
         requests = _grid_requests(grid_specs, pollutants, years, edition)
-        sink = (stack.enter_context(open_batch_stream(output, overwrite, b.synthetic))
-                if stream else None)
-        try:
-            result = batch_stats(b, requests, settings, group_by, grid_crs=grid_crs,
-                                 layers=_layers(layers) if layers else (), lost_groups=lost,
-                                 with_geometry=spatial, progress=progress, dask=dask_address,
-                                 workers=workers, command=shlex.join(["airq", *sys.argv[1:]]),
-                                 sink=sink)
-        finally:
-            progress.close()
+        keys = ("group", "airq_id") if settings.per_boundary else ("group",)
+        with open_batch_writer(output, overwrite, keys=keys, synthetic=b.synthetic) as writer:
+            try:
+                result = batch_stats(b, requests, settings, group_by, grid_crs=grid_crs,
+                                     layers=_layers(layers) if layers else (),
+                                     lost_groups=lost, with_geometry=spatial,
+                                     progress=progress, dask=dask_address, workers=workers,
+                                     command=shlex.join(["airq", *sys.argv[1:]]),
+                                     sink=writer if stream else None)
+            finally:
+                progress.close()
+            if not stream:
+                writer.write(result.wide() if wide else result.rows, geometry=result.geometry)
+            finish_batch(writer, result)
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
     for text in dict.fromkeys([*read_warnings, *result.warnings]):
         click.echo(f"Warning: {text}", err=True)
-    if not stream:
-        write_batch(result, output, wide=wide, overwrite=overwrite)
     n_groups, n_rows = result.provenance["n_groups"], result.provenance["n_rows"]
-    click.echo(f"Wrote {output}: {n_rows} rows, {n_groups} groups", err=True)
+    click.echo(f"Wrote {output}: {n_rows} rows, {n_groups} groups (provenance in "
+               f"{provenance_path(output).name})", err=True)
     if map_path:
         write_batch_map(result, map_path, overwrite=overwrite)
         click.echo(f"Wrote {map_path}", err=True)

@@ -1,0 +1,372 @@
+"""Write ``airq batch`` results: CSV, GeoPackage or GeoParquet, atomically, with provenance.
+
+One writer serves every case: the whole table at once, or per-boundary rows
+streamed grid by grid (all of London is 18 million rows; they are never held in
+memory together). Rows go to a temporary file beside the output; only when the
+run has finished is the provenance recorded and the file renamed into place, so
+an interrupted run leaves nothing under the output's name.
+
+Provenance (airq version, inputs with checksums, settings, command) is written
+to a sidecar ``<output stem>.provenance.json`` for every format, with the
+output's own SHA-256, and also inside the file where the format has room for
+it: GeoPackage metadata (``airq_provenance`` on the dataset and the layer) and
+GeoParquet key-value metadata (``airq_provenance``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from airq.errors import InputError
+
+if TYPE_CHECKING:
+    from airq.batch import BatchResult
+
+#: Output formats by suffix.
+FORMATS = {".csv": "csv", ".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet": "parquet"}
+#: Key of the provenance in GeoParquet and GeoPackage metadata.
+PROVENANCE_KEY = "airq_provenance"
+SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA"
+
+
+def output_format(path) -> str:
+    """Return ``csv``, ``gpkg`` or ``parquet`` for an output path.
+
+    Raises
+    ------
+    InputError
+        For any other suffix.
+    """
+    p = Path(path)
+    fmt = FORMATS.get(p.suffix.lower())
+    if fmt is None:
+        raise InputError(f"cannot write {p.name}: use a .csv, .gpkg or .parquet file name")
+    return fmt
+
+
+def default_errors_path(output) -> Path:
+    """``results.errors.csv`` beside ``results.<ext>``."""
+    p = Path(output)
+    return p.with_name(f"{p.stem}.errors.csv")
+
+
+def provenance_path(output) -> Path:
+    """``results.provenance.json`` beside ``results.<ext>``."""
+    p = Path(output)
+    return p.with_name(f"{p.stem}.provenance.json")
+
+
+def plain_rows(df: pd.DataFrame, synthetic: bool = False) -> pd.DataFrame:
+    """Plain column types for writers; floats to 6 decimals as in query's JSON.
+
+    Categorical columns become text and nullable booleans objects (True, False,
+    None). With ``synthetic`` a first ``notice`` column says SYNTHETIC DEMO DATA.
+    """
+    df = df.copy()
+    for c in df.columns:
+        if isinstance(df[c].dtype, pd.CategoricalDtype):
+            df[c] = df[c].astype(object)
+        elif str(df[c].dtype) == "boolean":
+            df[c] = df[c].astype(object).where(df[c].notna(), None)
+        elif df[c].dtype.kind == "f":
+            df[c] = df[c].round(6)  # float32 grids carry ~7 significant digits
+    if synthetic:
+        df.insert(0, "notice", SYNTHETIC_NOTICE)
+    return df
+
+
+def _arrow_rows(df: pd.DataFrame, synthetic: bool):
+    """Rows as an Arrow table for the CSV writer (text for categories, rounded floats)."""
+    import pyarrow as pa
+
+    df = df.assign(**{c: df[c].round(6) for c in df.columns if df[c].dtype.kind == "f"})
+    if synthetic:
+        df.insert(0, "notice", SYNTHETIC_NOTICE)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    fields = [pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type)
+              or pa.types.is_large_string(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields))
+
+
+class BatchWriter:
+    """Appends chunks of batch rows to a temporary file; see :func:`open_batch_writer`."""
+
+    def __init__(self, tmp: Path, final: Path, fmt: str, geometry=None, keys=("group",),
+                 synthetic: bool = False):
+        self.tmp, self.final, self.fmt = tmp, final, fmt
+        self.geometry, self.keys, self.synthetic = geometry, list(keys), synthetic
+        self.n_rows = 0
+        self.sha256: str | None = None
+        self.provenance: dict | None = None
+        self._writer = None
+        self._schema = None
+
+    # -- chunks -------------------------------------------------------------------
+    def write(self, rows: pd.DataFrame, info=None, geometry=None) -> None:
+        """Append rows (one grid's, or the whole table) to the output.
+
+        With ``info`` (a GridInfo) and ``geometry`` (the groups' or boundaries'
+        geometry) the writer is a ``batch_stats`` sink.
+        """
+        if self.geometry is None:
+            self.geometry = geometry
+        synthetic = self.synthetic or bool(info is not None and info.synthetic)
+        self.synthetic = synthetic
+        if self.fmt == "csv":
+            self._write_csv(rows, synthetic)
+        elif self.fmt == "gpkg":
+            self._write_gpkg(rows, synthetic)
+        else:
+            self._write_parquet(rows, synthetic)
+        self.n_rows += len(rows)
+
+    def __call__(self, rows: pd.DataFrame, info=None, geometry=None) -> None:
+        """The writer as a ``batch_stats`` sink: :meth:`write`."""
+        self.write(rows, info, geometry)
+
+    def _spatial(self, rows: pd.DataFrame, synthetic: bool):
+        import geopandas as gpd
+
+        geo = self.geometry
+        if geo is None:
+            raise InputError(f"{self.final.name}: a spatial output needs the groups' geometry "
+                             "(batch_stats(..., with_geometry=True))")
+        df = plain_rows(rows, synthetic)
+        keys = [k for k in self.keys if k in df.columns]
+        merged = df.merge(plain_rows(geo[[*keys, "geometry"]]), on=keys, how="left")
+        return gpd.GeoDataFrame(merged, geometry="geometry", crs=geo.crs)
+
+    def _write_csv(self, rows, synthetic):
+        import pyarrow.csv as pcsv
+
+        table = _arrow_rows(rows, synthetic)
+        if self._writer is None:
+            self._schema = table.schema
+            self._writer = pcsv.CSVWriter(str(self.tmp), table.schema)
+        self._writer.write_table(table.cast(self._schema))
+
+    def _write_gpkg(self, rows, synthetic):
+        import pyogrio
+
+        gdf = self._spatial(rows, synthetic)
+        pyogrio.write_dataframe(gdf, self.tmp, layer=self.final.stem, driver="GPKG",
+                                append=self._writer is not None, promote_to_multi=True)
+        self._writer = True
+        self._schema = gdf.iloc[:0]  # an empty frame of this layer, to add metadata later
+
+    def _write_parquet(self, rows, synthetic):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        import shapely
+
+        gdf = self._spatial(rows, synthetic)
+        if self._writer is None:
+            self._schema = self._geoparquet_schema(gdf)
+            self._writer = pq.ParquetWriter(str(self.tmp), self._schema)
+        df = pd.DataFrame(gdf.drop(columns="geometry"))
+        df["geometry"] = shapely.to_wkb(np.asarray(gdf.geometry.values, dtype=object))
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        self._writer.write_table(table.select(self._schema.names).cast(self._schema))
+
+    def _geoparquet_schema(self, sample):
+        """Arrow schema with GeoParquet metadata (from geopandas) for the whole output.
+
+        geopandas writes the metadata of the sample; its bounding box and geometry
+        types are set to those of every geometry the output can hold.
+        """
+        import pyarrow.parquet as pq
+
+        buf = io.BytesIO()
+        sample.iloc[:1].to_parquet(buf, index=False)
+        schema = pq.read_schema(io.BytesIO(buf.getvalue()))
+        meta = dict(schema.metadata or {})
+        geo = json.loads(meta[b"geo"])
+        col = geo["columns"][geo["primary_column"]]
+        geoms = self.geometry.geometry
+        col["bbox"] = [float(v) for v in geoms.total_bounds]
+        col["geometry_types"] = sorted(set(geoms.geom_type.dropna()))
+        meta[b"geo"] = json.dumps(geo).encode()
+        meta.pop(b"pandas", None)
+        return schema.with_metadata(meta)
+
+    # -- finish ------------------------------------------------------------------
+    def finish(self, provenance: dict, empty_columns=()) -> None:
+        """Close the file and record the provenance in it (where the format allows).
+
+        ``empty_columns`` gives the header of a CSV when no row was written.
+        """
+        from airq.grids import sha256_file
+
+        self.provenance = provenance
+        prov = json.dumps(provenance, default=str)
+        if self.fmt == "csv":
+            if self._writer is None:
+                cols = (["notice"] if self.synthetic else []) + list(empty_columns)
+                pd.DataFrame(columns=cols).to_csv(self.tmp, index=False)
+            else:
+                self._writer.close()
+        elif self.fmt == "gpkg":
+            import pyogrio
+
+            if self._writer is None:
+                self._write_gpkg(pd.DataFrame(columns=list(empty_columns)), self.synthetic)
+            # GeoPackage metadata (gpkg_metadata), not a second table: readers and QGIS
+            # open the file straight onto the results layer.
+            pyogrio.write_dataframe(self._schema, self.tmp, layer=self.final.stem,
+                                    driver="GPKG", append=True,
+                                    layer_metadata={PROVENANCE_KEY: prov},
+                                    dataset_metadata={PROVENANCE_KEY: prov})
+        else:
+            if self._writer is None:
+                self._write_parquet(pd.DataFrame(columns=list(empty_columns)), self.synthetic)
+            self._writer.add_key_value_metadata({PROVENANCE_KEY: prov})
+            self._writer.close()
+        self._writer = None
+        self.sha256 = sha256_file(self.tmp)
+
+    def abort(self) -> None:
+        """Close an open writer without finishing (the temporary file is then removed)."""
+        if self._writer not in (None, True):
+            with contextlib.suppress(Exception):
+                self._writer.close()
+        self._writer = None
+
+
+@contextlib.contextmanager
+def open_batch_writer(path, overwrite: bool = False, *, geometry=None, keys=("group",),
+                      synthetic: bool = False) -> Iterator[BatchWriter]:
+    """Yield a :class:`BatchWriter` on a temporary file; rename it into place on success.
+
+    Call ``writer.finish(provenance)`` before the block ends: it closes the file and
+    writes the sidecar ``<stem>.provenance.json`` (with the output's SHA-256). If the
+    block raises, or ends without ``finish``, nothing is left under the output's
+    name and no sidecar is written.
+
+    Raises
+    ------
+    InputError
+        For an unknown suffix, or a spatial format without ``geometry``.
+    OutputError
+        If the output (or its sidecar) exists without ``overwrite``.
+    """
+    from airq.outputs import atomic_path, check_writable, write_text
+
+    final = Path(path)
+    fmt = output_format(final)
+    side = provenance_path(final)
+    check_writable(side, overwrite)
+    with atomic_path(final, overwrite) as tmp:
+        writer = BatchWriter(tmp, final, fmt, geometry, keys, synthetic)
+        try:
+            yield writer
+        except BaseException:
+            writer.abort()
+            raise
+        if writer.sha256 is None:
+            writer.abort()
+            raise InputError(f"internal: {final.name} was not finished")
+        record = {"output": {"file": final.name, "format": fmt, "rows": writer.n_rows,
+                             "sha256": writer.sha256},
+                  "provenance": writer.provenance}
+        # The sidecar goes first: an output never lands without its record.
+        write_text(side, json.dumps(record, indent=2, default=str) + "\n", overwrite)
+
+
+def write_batch(result: BatchResult, path, wide: bool = False, overwrite: bool = False) -> Path:
+    """Write a :class:`~airq.batch.BatchResult` to CSV, GeoPackage or GeoParquet.
+
+    GeoPackage and GeoParquet carry each group's (or boundary's) geometry, so the
+    table opens in QGIS as a map; they need ``result.geometry``. The provenance
+    goes to ``<stem>.provenance.json`` and, for GeoPackage and GeoParquet, into the
+    file's metadata too.
+
+    Raises
+    ------
+    OutputError
+        If the file exists without ``overwrite`` or its folder is missing.
+    InputError
+        For an unknown suffix, or a spatial format without geometry.
+    """
+    rows = result.wide() if wide else result.rows
+    synthetic = bool(result.provenance.get("synthetic"))
+    with open_batch_writer(path, overwrite, geometry=result.geometry, keys=result.keys,
+                           synthetic=synthetic) as w:
+        w.write(rows)
+        finish_batch(w, result)
+    return Path(path)
+
+
+def finish_batch(writer: BatchWriter, result: BatchResult) -> None:
+    """Finish ``writer`` with the provenance of ``result`` (and its errors and warnings)."""
+    prov = {**result.provenance, "warnings": list(result.warnings),
+            "n_errors": len(result.errors),
+            "failed_groups": sorted({e.group for e in result.errors})}
+    columns = [*result.keys, *_columns()]
+    writer.finish(prov, empty_columns=columns)
+
+
+def _columns():
+    from airq.batch import COLUMNS
+
+    return COLUMNS[1:]
+
+
+def write_errors(result: BatchResult, path, overwrite: bool = False) -> Path:
+    """Write the failed groups and reasons to a CSV file, atomically."""
+    from airq.outputs import atomic_path
+
+    with atomic_path(path, overwrite) as tmp:
+        result.errors_frame().to_csv(tmp, index=False)
+    return Path(path)
+
+
+def build_batch_map(result: BatchResult):
+    """Build a folium choropleth of the groups coloured by their worst margin (µg/m³).
+
+    Returns
+    -------
+    folium.Map
+    """
+    import folium
+
+    if result.geometry is None:
+        raise InputError("a batch map needs the groups' geometry (with_geometry=True)")
+    worst = result.worst_margin().rename("worst_margin").reset_index()
+    geo = result.geometry.merge(worst, on=result.keys, how="left").to_crs("EPSG:4326")
+    geo["worst_margin"] = geo["worst_margin"].round(2)
+    key = "airq_id" if result.per_boundary else "group"
+    geo["_key"] = geo[key].astype(str)
+    xmin, ymin, xmax, ymax = geo.total_bounds
+    m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=14,
+                   tiles="OpenStreetMap")
+    folium.Choropleth(geo_data=geo[["_key", "geometry"]].to_json(), data=geo,
+                      columns=["_key", "worst_margin"], key_on="feature.properties._key",
+                      fill_color="RdYlGn_r", fill_opacity=0.7, line_opacity=0.4,
+                      nan_fill_color="lightgrey",
+                      legend_name="worst margin against the annual objective (µg/m³; "
+                                  "> 0 exceeds)",
+                      name="worst margin").add_to(m)
+    folium.GeoJson(geo[[*result.keys, "worst_margin", "geometry"]].to_json(),
+                   name="groups", style_function=lambda f: {"weight": 0, "fillOpacity": 0},
+                   tooltip=folium.GeoJsonTooltip(fields=[*result.keys, "worst_margin"])
+                   ).add_to(m)
+    if result.provenance.get("synthetic"):
+        m.get_root().html.add_child(folium.Element(
+            "<div style='position:fixed;top:10px;left:60px;z-index:9999;background:#fff;"
+            "padding:4px;font-weight:bold'>SYNTHETIC DEMO DATA</div>"))
+    return m
+
+
+def write_batch_map(result: BatchResult, path, overwrite: bool = False) -> Path:
+    """Write :func:`build_batch_map` to an HTML file, atomically."""
+    from airq.outputs import write_text
+
+    return write_text(path, build_batch_map(result).get_root().render(), overwrite)
