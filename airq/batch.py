@@ -171,9 +171,12 @@ def read_batch_boundaries(path, group_by: str, *, where: Sequence[str] = (),
     InputError
         As ``read_boundaries``; also if ``group_by`` is not a column.
     """
-    from airq.boundaries import _select, parse_where, read_boundaries
+    from airq.boundaries import _select, file_columns, parse_where, read_boundaries
 
-    b = read_boundaries(path, where=where, crs=crs, layer=layer, name=name)
+    p = Path(path).expanduser()
+    if p.exists():  # a missing column is named against every column of the file
+        _column(pd.DataFrame(columns=file_columns(p, layer)), group_by, p.name)
+    b = read_boundaries(path, where=where, crs=crs, layer=layer, name=name, columns=[group_by])
     column = _column(b.gdf, group_by, Path(path).name)
     lost: list[str] = []
     if b.dropped_empty:
@@ -567,10 +570,14 @@ def _sort(df: pd.DataFrame, keep_attrs: bool = False) -> pd.DataFrame:
     return out
 
 
-def _prepare(boundaries, group_by: str, lost: Sequence[str]):
+def _prepare(boundaries, group_by: str, lost: Sequence[str], per_boundary: bool = True):
     gdf = boundaries.gdf
     column = _column(gdf, group_by, boundaries.name)
-    names_all = _group_names(gdf[column])
+    # Factorised straight from the column: no Python string per boundary (London has
+    # 1.5M of them), only one per group.
+    codes_all, uniq_all = pd.factorize(gdf[column].astype("string").fillna("(no value)"),
+                                       sort=True)
+    uniq_all = np.asarray(uniq_all, dtype=object)
     if getattr(boundaries, "all_valid", False):  # the reader checked every geometry
         bad = np.zeros(len(gdf), dtype=bool)
     else:
@@ -578,21 +585,22 @@ def _prepare(boundaries, group_by: str, lost: Sequence[str]):
         bad = ~shapely.is_valid(geoms) | shapely.is_empty(geoms)
     errors = [BatchError(str(g), "boundary geometry is empty or could not be repaired")
               for g in lost]
-    bad_groups = sorted(set(names_all[bad]))
-    for gname in bad_groups:
-        ids = gdf["airq_id"].to_numpy()[bad & (names_all == gname)]
-        errors.append(BatchError(str(gname), "invalid geometry that could not be repaired "
-                                 f"(boundaries {', '.join(map(str, ids[:5]))})"))
-    keep = ~np.isin(names_all, np.array(bad_groups, dtype=object))
+    bad_codes = np.unique(codes_all[bad])
+    for code in bad_codes:
+        ids = gdf["airq_id"].to_numpy()[bad & (codes_all == code)]
+        errors.append(BatchError(str(uniq_all[code]), "invalid geometry that could not be "
+                                 f"repaired (boundaries {', '.join(map(str, ids[:5]))})"))
+    keep = ~np.isin(codes_all, bad_codes)
     if not keep.all():  # no copy of millions of rows when every group is usable
         gdf = gdf[keep]
     if not gdf.index.equals(pd.RangeIndex(len(gdf))):
         gdf = gdf.reset_index(drop=True)
-    codes, uniques = pd.factorize(pd.Series(names_all[keep], dtype=object), sort=True)
+    used, codes = np.unique(codes_all[keep], return_inverse=True)
     codes = codes.astype(np.int64)
-    ids = gdf["airq_id"].astype(str).to_numpy(dtype=object)
-    parcels = _Parcels(gdf, codes, np.asarray(uniques, dtype=object), ids, _rank(codes, ids),
-                       np.arange(len(uniques)))
+    ids = gdf["airq_id"].to_numpy(dtype=object)
+    # The order of boundaries within a group matters only for per-boundary rows.
+    rank = _rank(codes, ids) if per_boundary else np.arange(len(codes))
+    parcels = _Parcels(gdf, codes, uniq_all[used], ids, rank, np.arange(len(used)))
     return parcels, errors
 
 
@@ -762,7 +770,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
     selected = table.select(settings.objectives)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
-        parcels, errors = _prepare(boundaries, group_by, lost_groups)
+        parcels, errors = _prepare(boundaries, group_by, lost_groups, per_boundary)
         if len(parcels.names) == 0:
             raise InputError(f"no group of {boundaries.name} can be assessed: "
                              + "; ".join(f"{e.group}: {e.reason}" for e in errors[:3]))

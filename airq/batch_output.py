@@ -129,7 +129,7 @@ class BatchWriter:
         self.n_rows += len(rows)
 
     def __call__(self, rows: pd.DataFrame, info=None, geometry=None) -> None:
-        """The writer as a ``batch_stats`` sink: :meth:`write`."""
+        """Write rows as a ``batch_stats`` sink (see :meth:`write`)."""
         self.write(rows, info, geometry)
 
     def _spatial(self, rows: pd.DataFrame, synthetic: bool):
