@@ -108,6 +108,28 @@ class BatchWriter:
         self.provenance: dict | None = None
         self._writer = None
         self._schema = None
+        self._pool = None      # one background thread for Arrow writes (they release
+        self._pending = None   # the GIL): formatting rows overlaps the next grid's work
+
+    def _submit(self, fn, *args) -> None:
+        """Run an Arrow write in the background; at most one is pending at a time."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._wait()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="airq-write")
+        self._pending = self._pool.submit(fn, *args)
+
+    def _wait(self) -> None:
+        """Wait for the pending write; its error, if any, is raised here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     # -- chunks -------------------------------------------------------------------
     def write(self, rows: pd.DataFrame, info=None, geometry=None) -> None:
@@ -151,7 +173,7 @@ class BatchWriter:
         if self._writer is None:
             self._schema = table.schema
             self._writer = pcsv.CSVWriter(str(self.tmp), table.schema)
-        self._writer.write_table(table.cast(self._schema))
+        self._submit(self._writer.write_table, table.cast(self._schema))
 
     def _write_gpkg(self, rows, synthetic):
         import pyogrio
@@ -174,7 +196,7 @@ class BatchWriter:
         df = pd.DataFrame(gdf.drop(columns="geometry"))
         df["geometry"] = shapely.to_wkb(np.asarray(gdf.geometry.values, dtype=object))
         table = pa.Table.from_pandas(df, preserve_index=False)
-        self._writer.write_table(table.select(self._schema.names).cast(self._schema))
+        self._submit(self._writer.write_table, table.select(self._schema.names).cast(self._schema))
 
     def _geoparquet_schema(self, sample):
         """Arrow schema with GeoParquet metadata (from geopandas) for the whole output.
@@ -205,6 +227,8 @@ class BatchWriter:
         """
         from airq.grids import sha256_file
 
+        self._wait()
+        self._shutdown()
         self.provenance = provenance
         prov = json.dumps(provenance, default=str)
         if self.fmt == "csv":
@@ -234,6 +258,9 @@ class BatchWriter:
 
     def abort(self) -> None:
         """Close an open writer without finishing (the temporary file is then removed)."""
+        with contextlib.suppress(Exception):
+            self._wait()
+        self._shutdown()
         if self._writer not in (None, True):
             with contextlib.suppress(Exception):
                 self._writer.close()
