@@ -35,6 +35,8 @@ FORMATS = {".csv": "csv", ".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet":
 #: Key of the provenance in GeoParquet and GeoPackage metadata.
 PROVENANCE_KEY = "airq_provenance"
 SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA"
+#: Rows converted and written at a time.
+ROWS_PER_WRITE = 250_000
 
 
 def output_format(path) -> str:
@@ -142,12 +144,11 @@ class BatchWriter:
             self.geometry = geometry
         synthetic = self.synthetic or bool(info is not None and info.synthetic)
         self.synthetic = synthetic
-        if self.fmt == "csv":
-            self._write_csv(rows, synthetic)
-        elif self.fmt == "gpkg":
-            self._write_gpkg(rows, synthetic)
-        else:
-            self._write_parquet(rows, synthetic)
+        write = {"csv": self._write_csv, "gpkg": self._write_gpkg,
+                 "parquet": self._write_parquet}[self.fmt]
+        # Slices bound the memory of the converted copies (London: 1.5M rows a grid).
+        for start in range(0, max(len(rows), 1), ROWS_PER_WRITE):
+            write(rows.iloc[start:start + ROWS_PER_WRITE], synthetic)
         self.n_rows += len(rows)
 
     def __call__(self, rows: pd.DataFrame, info=None, geometry=None) -> None:
