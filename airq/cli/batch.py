@@ -90,7 +90,13 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         write_batch_map,
         write_errors,
     )
-    from airq.cli.runner import _layers, build_settings, parse_bands, parse_objective_sets
+    from airq.cli.runner import (
+        _layers,
+        build_settings,
+        echo_warnings,
+        parse_bands,
+        parse_objective_sets,
+    )
     from airq.errors import AirqError, AirqWarning
     from airq.outputs import check_writable
 
@@ -130,8 +136,7 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
                 writer.write(result.wide() if wide else result.rows, geometry=result.geometry)
             finish_batch(writer, result)
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
-    for text in dict.fromkeys([*read_warnings, *result.warnings]):
-        click.echo(f"Warning: {text}", err=True)
+    echo_warnings(dict.fromkeys([*read_warnings, *result.warnings]))  # each once
     n_groups, n_rows = result.provenance["n_groups"], result.provenance["n_rows"]
     click.echo(f"Wrote {output}: {n_rows} rows, {n_groups} groups (provenance in "
                f"{provenance_path(output).name})", err=True)

@@ -48,13 +48,12 @@ def map_(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, 
       airq map boundaries/demo/residential_plots.gpkg --where "street=Woodlands Avenue" \\
           --per-boundary --self-contained -o maps/woodlands.html --png maps/woodlands.png
     """
-    from airq.cli.runner import assessment_from_params
+    from airq.cli.runner import assessment_from_params, echo_warnings
 
     check_appendices(overwrite, self_contained, "map_path", map_path=output, png_path=png_path,
                      svg_path=svg_path, report_path=report_path)
     result = assessment_from_params(click.get_current_context().params)
-    for w in result.warnings:
-        click.echo(f"Warning: {w}", err=True)
+    echo_warnings(result.warnings)
     write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,
                      map_path=output, png_path=png_path, svg_path=svg_path,
                      report_path=report_path)

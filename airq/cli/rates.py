@@ -110,7 +110,8 @@ def rates(
       airq rates cancers.csv --level 0.998 -f json -o rates.json
     """  # noqa: D301  (click's \b marker must be a real backspace, not a raw string)
     from airq import rates as lib
-    from airq.outputs import check_writable, write_text
+    from airq.cli.runner import write_or_echo
+    from airq.outputs import check_writable
     from airq.reports_rates import render_rates
 
     _check_forms(table, cases, person_years, standard, reference, reference_rate)
@@ -132,9 +133,4 @@ def rates(
     provenance = lib.rates_provenance(
         table, standard, multiplier=multiplier, level=float(level), ci_method=ci_method,
         reference=reference, reference_rate=reference_rate)
-    text = render_rates(results, fmt, provenance)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_text(output, text, overwrite)
-        click.echo(f"Wrote {output}", err=True)
+    write_or_echo(render_rates(results, fmt, provenance), output, overwrite)

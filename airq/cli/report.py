@@ -50,13 +50,12 @@ def report(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs
       airq report boundaries/demo/residential_plots.gpkg --where "street=Woodlands Avenue" \\
           --query-text "Is the land or the air the cause?" -o maps/woodlands.pdf
     """
-    from airq.cli.runner import assessment_from_params
+    from airq.cli.runner import assessment_from_params, echo_warnings
 
     check_appendices(overwrite, self_contained, "report_path", report_path=output,
                      map_path=map_path, png_path=png_path, svg_path=svg_path)
     result = assessment_from_params(click.get_current_context().params)
-    for w in result.warnings:
-        click.echo(f"Warning: {w}", err=True)
+    echo_warnings(result.warnings)
     write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,
                      query_text=query_text, report_path=output, map_path=map_path,
                      png_path=png_path, svg_path=svg_path)

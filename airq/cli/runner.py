@@ -104,16 +104,26 @@ def _layers(names):
     return [load_layer(e.name) for e in list_layers()]
 
 
-def emit(result, fmt: str, output: str | None, overwrite: bool) -> None:
-    """Print warnings to stderr, then the rendered result to stdout or a file."""
-    from airq.outputs import write_text
-    from airq.reports import render
+def echo_warnings(messages) -> None:
+    """Print each warning, in order, to stderr as ``Warning: ...``."""
+    for text in messages:
+        click.echo(f"Warning: {text}", err=True)
 
-    for w in result.warnings:
-        click.echo(f"Warning: {w}", err=True)
-    text = render(result, fmt)
+
+def write_or_echo(text: str, output: str | None, overwrite: bool) -> None:
+    """Write ``text`` to ``output`` atomically (and say so on stderr), or print it."""
+    from airq.outputs import write_text
+
     if output:
         write_text(output, text, overwrite)
         click.echo(f"Wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def emit(result, fmt: str, output: str | None, overwrite: bool) -> None:
+    """Print warnings to stderr, then the rendered result to stdout or a file."""
+    from airq.reports import render
+
+    echo_warnings(result.warnings)
+    write_or_echo(render(result, fmt), output, overwrite)

@@ -42,11 +42,11 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
       airq screen plots.gpkg --bands 0,100,250,1000 -f markdown -o screening.md
     """  # noqa: D301  (click's \b marker must be a real backspace)
     from airq.boundaries import read_boundaries
-    from airq.cli.runner import parse_bands
+    from airq.cli.runner import echo_warnings, parse_bands, write_or_echo
     from airq.errors import AirqWarning
     from airq.landuse import DEFAULT_BANDS_M, area_from_boundaries, screen_landuse
     from airq.layers import load_layers
-    from airq.outputs import check_writable, write_text
+    from airq.outputs import check_writable
     from airq.reports_landuse import render_landuse
 
     bands_m = parse_bands(bands) or DEFAULT_BANDS_M
@@ -60,11 +60,5 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
             import dataclasses
 
             result = dataclasses.replace(result, synthetic=True)
-    for w in caught:
-        click.echo(f"Warning: {w.message}", err=True)
-    text = render_landuse(result, fmt)
-    if output:
-        write_text(output, text, overwrite)
-        click.echo(f"Wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    echo_warnings(w.message for w in caught)
+    write_or_echo(render_landuse(result, fmt), output, overwrite)
