@@ -66,22 +66,27 @@ def provenance_path(output) -> Path:
     return p.with_name(f"{p.stem}.provenance.json")
 
 
+def _rounded(df: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
+    """Return a copy with floats to 6 decimals (as query's JSON) and any demo notice."""
+    # float32 grids carry ~7 significant digits
+    df = df.assign(**{c: df[c].round(6) for c in df.columns if df[c].dtype.kind == "f"})
+    if synthetic:
+        df.insert(0, "notice", SYNTHETIC_NOTICE)
+    return df
+
+
 def plain_rows(df: pd.DataFrame, synthetic: bool = False) -> pd.DataFrame:
     """Plain column types for writers; floats to 6 decimals as in query's JSON.
 
     Categorical columns become text and nullable booleans objects (True, False,
     None). With ``synthetic`` a first ``notice`` column says SYNTHETIC DEMO DATA.
     """
-    df = df.copy()
+    df = _rounded(df, synthetic)
     for c in df.columns:
         if isinstance(df[c].dtype, pd.CategoricalDtype):
             df[c] = df[c].astype(object)
         elif str(df[c].dtype) == "boolean":
             df[c] = df[c].astype(object).where(df[c].notna(), None)
-        elif df[c].dtype.kind == "f":
-            df[c] = df[c].round(6)  # float32 grids carry ~7 significant digits
-    if synthetic:
-        df.insert(0, "notice", SYNTHETIC_NOTICE)
     return df
 
 
@@ -89,10 +94,7 @@ def _arrow_rows(df: pd.DataFrame, synthetic: bool):
     """Rows as an Arrow table for the CSV writer (text for categories, rounded floats)."""
     import pyarrow as pa
 
-    df = df.assign(**{c: df[c].round(6) for c in df.columns if df[c].dtype.kind == "f"})
-    if synthetic:
-        df.insert(0, "notice", SYNTHETIC_NOTICE)
-    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = pa.Table.from_pandas(_rounded(df, synthetic), preserve_index=False)
     fields = [pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type)
               or pa.types.is_large_string(f.type) else f for f in table.schema]
     return table.cast(pa.schema(fields))
