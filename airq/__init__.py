@@ -18,16 +18,17 @@ except PackageNotFoundError:  # running from a checkout that was not installed
     __version__ = "0.1.0+unknown"
 
 _EXPORTS = {
-    "read_grid": "airq.grids", "Grid": "airq.grids", "GridInfo": "airq.grids",
-    "parse_laei_name": "airq.grids",
-    "read_boundaries": "airq.boundaries", "reproject_to": "airq.boundaries",
-    "assign_cells": "airq.zonal", "group_stats": "airq.zonal", "summarise": "airq.zonal",
-    "load_objectives": "airq.objectives", "compare": "airq.objectives",
-    "assess": "airq.assess", "Assessment": "airq.results",
+    "read_grid": "airq.read.grids", "Grid": "airq.read.grids", "GridInfo": "airq.read.grids",
+    "parse_laei_name": "airq.read.grids",
+    "read_boundaries": "airq.read.boundaries", "reproject_to": "airq.read.boundaries",
+    "assign_cells": "airq.analyse.zonal", "group_stats": "airq.analyse.zonal",
+    "summarise": "airq.analyse.zonal",
+    "load_objectives": "airq.analyse.objectives", "compare": "airq.analyse.objectives",
+    "assess": "airq.analyse.assess", "Assessment": "airq.results",
     "run_query": "airq.pipeline", "GridRequest": "airq.pipeline",
     "load_settings": "airq.config", "Settings": "airq.config",
-    "add_grid": "airq.catalogue", "list_grids": "airq.catalogue",
-    "screen_landuse": "airq.landuse", "read_layer": "airq.landuse",
+    "add_grid": "airq.read.catalogue.grids", "list_grids": "airq.read.catalogue.grids",
+    "screen_landuse": "airq.analyse.landuse", "read_layer": "airq.analyse.landuse",
     "write_demo": "airq.demo",
 }
 __all__ = ["__version__", *_EXPORTS]

@@ -10,12 +10,12 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from airq.boundaries import Boundaries, reproject_to
-from airq.catalogue import GridEntry
+from airq.analyse.objectives import load_objectives
 from airq.config import Settings
 from airq.errors import AirqError, AirqWarning, InputError
-from airq.grids import Grid, normalise_pollutant, read_grid
-from airq.objectives import load_objectives
+from airq.read.boundaries import Boundaries, reproject_to
+from airq.read.catalogue.grids import GridEntry
+from airq.read.grids import Grid, normalise_pollutant, read_grid
 from airq.results import Assessment
 
 
@@ -101,7 +101,7 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
     AirqError
         Any input problem, or a warning under ``strict``.
     """
-    from airq.assess import assess
+    from airq.analyse.assess import assess
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
@@ -112,7 +112,7 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
                         command=command)
         land_use = None
         if layers:
-            from airq.landuse import area_from_boundaries, screen_landuse
+            from airq.analyse.landuse import area_from_boundaries, screen_landuse
 
             land_use = screen_landuse(area_from_boundaries(boundaries.gdf), list(layers),
                                       bands_m=settings.bands_m)

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from airq.grids import POLLUTANTS, GridInfo
-from airq.objectives import Comparison, Objective
+from airq.analyse.objectives import Comparison, Objective
+from airq.read.grids import POLLUTANTS, GridInfo
 
 #: Version of the JSON document airq writes; bump on any incompatible change.
 SCHEMA_VERSION = "1.0"

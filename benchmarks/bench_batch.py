@@ -159,10 +159,10 @@ def run_tool(tool: str, dataset: dict, grids, out: Path) -> dict:
     t0 = time.perf_counter()
     means = sds = counts = None
     if tool in ("airq", "airq-group"):
-        from airq.batch import batch_stats
-        from airq.boundaries import Boundaries
+        from airq.analyse.batch import batch_stats
         from airq.config import Settings
         from airq.pipeline import parse_grid_spec
+        from airq.read.boundaries import Boundaries
 
         gdf = gdf.assign(airq_id=gdf.iloc[:, 0].astype(str))
         b = Boundaries(gdf, "bench", dataset["path"], "-", "EPSG:27700", "from the file", n, n)

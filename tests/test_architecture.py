@@ -11,9 +11,10 @@ import pytest
 
 from airq.cli import cli
 
-ANALYSIS = ["airq.grids", "airq.boundaries", "airq.zonal", "airq.objectives", "airq.assess",
-            "airq.results", "airq.catalogue", "airq.pipeline", "airq.config", "airq.demo",
-            "airq.landuse", "airq.rates"]
+ANALYSIS = ["airq.read.grids", "airq.read.boundaries", "airq.analyse.zonal",
+            "airq.analyse.objectives", "airq.analyse.assess", "airq.results",
+            "airq.read.catalogue.grids", "airq.pipeline", "airq.config", "airq.demo",
+            "airq.analyse.landuse", "airq.analyse.rates", "airq.analyse.batch"]
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 

@@ -17,12 +17,12 @@ import pyogrio
 import pytest
 import shapely
 
-from airq.batch import batch_stats, read_batch_boundaries
-from airq.batch_output import BatchWriter, write_batch
+from airq.analyse.batch import batch_stats, read_batch_boundaries
 from airq.cli import cli
 from airq.config import Settings
-from airq.grids import sha256_file
 from airq.pipeline import parse_grid_spec
+from airq.read.grids import sha256_file
+from airq.render.batch_output import BatchWriter, write_batch
 from tests.conftest import write_asc
 
 XLL, YLL, CS = 531130.0, 181270.0, 20.0
@@ -140,7 +140,7 @@ def test_shared_cell_counts_once_per_group():
     """Two plots of one street sharing a cell centre count it once (union semantics)."""
     from affine import Affine
 
-    from airq.grids import Grid, GridInfo
+    from airq.read.grids import Grid, GridInfo
 
     values = np.arange(12, dtype=float).reshape(3, 4)
     info = GridInfo("no2", 2020, "test", "µg/m³", "concentration", "test", "mem", None, "0",
@@ -149,7 +149,7 @@ def test_shared_cell_counts_once_per_group():
     polys = [shapely.box(0, 20, 40, 40), shapely.box(20, 20, 60, 40)]  # share centre (30, 30)
     gdf = gpd.GeoDataFrame({"street": ["A", "A"], "airq_id": ["p1", "p2"]}, geometry=polys,
                            crs="EPSG:27700")
-    from airq.boundaries import Boundaries
+    from airq.read.boundaries import Boundaries
 
     b = Boundaries(gdf, "t", "mem", "0", "EPSG:27700", "given", 2, 2)
     res = batch_stats(b, [grid], Settings(), "street")
@@ -220,7 +220,7 @@ def test_wide_parquet_map_and_layers(runner, unseen, tmp_path):
     layer = gpd.GeoDataFrame({"name": ["Old Works"], "category": ["gasworks"]}, geometry=[site],
                              crs="EPSG:27700")
     layer.to_file(tmp_path / "industry.gpkg", engine="pyogrio")
-    from airq.layers import add_layer
+    from airq.read.catalogue.layers import add_layer
 
     add_layer(tmp_path / "industry.gpkg", name="industry", kind="industry",
               mapping={"category": "category", "name": "name"})
@@ -277,8 +277,8 @@ def test_scanline_gives_the_same_cells_as_assign_cells():
     """Large zones use a scanline; it must pick exactly the centre rule's cells."""
     from affine import Affine
 
-    from airq.batch import assign_centres_scanline
-    from airq.zonal import assign_cells
+    from airq.analyse.batch import assign_centres_scanline
+    from airq.analyse.zonal import assign_cells
 
     rng = np.random.default_rng(8)
     t, shape = Affine(20, 0, 1000, 0, -20, 2000), (50, 60)

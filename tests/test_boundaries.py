@@ -8,8 +8,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from airq.boundaries import read_boundaries, reproject_to
 from airq.errors import CRSError, GeometryRepairWarning, InputError
+from airq.read.boundaries import read_boundaries, reproject_to
 
 
 def plots():

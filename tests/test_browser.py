@@ -130,7 +130,7 @@ def chromium(args, user_dir, proxy_port, timeout=60):
 
 
 def test_self_contained_map_in_chromium(demo_assessment, tmp_path, recorder):
-    from airq.maps import render_map_html
+    from airq.render.maps import render_map_html
 
     page = render_map_html(demo_assessment, self_contained=True)
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)

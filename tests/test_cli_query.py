@@ -214,7 +214,7 @@ def test_grids_catalogue_commands(runner, tmp_path, airq_home):
     listed = json.loads(runner.invoke(cli, ["grids", "list", "--json"]).stdout)
     (e,) = listed
     assert e["id"] == "laei-2013-update/no2-2020" and e["crs_assumed"] is True
-    from airq.grids import sha256_file
+    from airq.read.grids import sha256_file
 
     assert e["sha256"] == sha256_file(asc)
     assert (airq_home / "grids" / e["file"] if "file" in e else True)

@@ -305,7 +305,7 @@ def test_missing_reference_area_exit_1(runner, published):
 
 def test_outputs_record_provenance(runner, published):
     from airq import __version__
-    from airq.grids import sha256_file
+    from airq.read.grids import sha256_file
 
     text = runner.invoke(cli, ["rates", str(published)], catch_exceptions=False).stdout
     assert f"airq {__version__}" in text and sha256_file(published) in text

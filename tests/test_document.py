@@ -23,8 +23,8 @@ def demo_assessment(tmp_path_factory):
 
 
 def test_report_html_sections_and_values(demo_assessment):
-    from airq.document import render_report_html
-    from airq.reports import fmt_mean, fmt_sd
+    from airq.render.document import render_report_html
+    from airq.render.text import fmt_mean, fmt_sd
 
     a = demo_assessment
     page = render_report_html(a, query_text=QUERY)
@@ -55,7 +55,7 @@ def test_report_html_sections_and_values(demo_assessment):
 
 
 def test_report_without_query_or_land_use(demo_assessment):
-    from airq.document import render_report_html
+    from airq.render.document import render_report_html
 
     prov = demo_assessment.provenance
     real = replace(demo_assessment, land_use=None, per_boundary=(),
@@ -69,7 +69,7 @@ def test_report_without_query_or_land_use(demo_assessment):
 
 
 def test_report_pdf_pages(demo_assessment, tmp_path):
-    from airq.document import write_report
+    from airq.render.document import write_report
 
     out = write_report(demo_assessment, tmp_path / "report.pdf", query_text=QUERY)
     data = out.read_bytes()
@@ -94,8 +94,8 @@ def test_report_pdf_pages(demo_assessment, tmp_path):
 
 
 def test_report_suffix(demo_assessment, tmp_path):
-    from airq.document import write_report
     from airq.errors import InputError
+    from airq.render.document import write_report
 
     with pytest.raises(InputError, match=r"\.html or \.pdf"):
         write_report(demo_assessment, tmp_path / "report.docx")

@@ -16,8 +16,8 @@ def demo_assessment(tmp_path_factory):
 
 
 def test_svg_content(demo_assessment):
-    from airq.figures import render_figure
-    from airq.maps import BOUNDARY_COLOUR
+    from airq.render.figures import render_figure
+    from airq.render.maps import BOUNDARY_COLOUR
 
     svg = render_figure(demo_assessment, "svg").decode("utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
@@ -30,7 +30,7 @@ def test_svg_content(demo_assessment):
 
 
 def test_objective_marked_when_inside_the_scale(demo_assessment):
-    from airq.figures import render_figure
+    from airq.render.figures import render_figure
 
     svg = render_figure(demo_assessment, "svg", pollutant="no2", year=2013).decode()
     assert "NO2 2013" in svg and "objective 40 µg/m³ (uk) (red line)" in svg
@@ -40,7 +40,7 @@ def test_objective_marked_when_inside_the_scale(demo_assessment):
 def test_png_is_a4_width(demo_assessment):
     from matplotlib.image import imread
 
-    from airq.figures import A4_FIGSIZE, render_figure
+    from airq.render.figures import A4_FIGSIZE, render_figure
 
     png = render_figure(demo_assessment, "png", dpi=100)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -51,7 +51,7 @@ def test_png_is_a4_width(demo_assessment):
 
 def test_errors(demo_assessment):
     from airq.errors import InputError
-    from airq.figures import render_figure
+    from airq.render.figures import render_figure
 
     with pytest.raises(InputError, match="unknown figure format"):
         render_figure(demo_assessment, "gif")
@@ -62,7 +62,7 @@ def test_errors(demo_assessment):
 
 
 def test_real_data_has_no_banner(demo_assessment):
-    from airq.figures import render_figure
+    from airq.render.figures import render_figure
 
     real = replace(demo_assessment,
                    provenance=replace(demo_assessment.provenance, synthetic=False))

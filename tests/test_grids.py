@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from airq.errors import AssumedCRSWarning, CRSError, InputError
-from airq.grids import parse_laei_name, read_grid
+from airq.read.grids import parse_laei_name, read_grid
 from tests.conftest import write_asc, write_points_csv
 
 

@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 from shapely.ops import nearest_points
 
-from airq.errors import CRSError, InputError
-from airq.landuse import (
+from airq.analyse.landuse import (
     DEFAULT_BANDS_M,
     EA_SCHEMA,
     KINDS,
@@ -39,6 +38,7 @@ from airq.landuse import (
     read_layer,
     screen_landuse,
 )
+from airq.errors import CRSError, InputError
 
 BNG = "EPSG:27700"
 # Two adjoining back gardens: an L-shaped site whose union is tested, not a plain box.
@@ -593,7 +593,8 @@ def test_kinds_match_cli_choices():
 
 def test_analysis_modules_do_not_import_click_or_folium():
     code = (
-        "import sys, airq.landuse, airq.layers, airq.tiles, airq.reports_landuse; "
+        "import sys, airq.analyse.landuse, airq.read.catalogue.layers, airq.render.tiles, "
+        "airq.render.landuse_text; "
         "print('click' in sys.modules, 'folium' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

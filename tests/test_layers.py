@@ -9,10 +9,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
+from airq.analyse.landuse import screen_landuse
 from airq.config import Settings
 from airq.errors import CatalogueError, ConfigError, CRSError, InputError
-from airq.landuse import screen_landuse
-from airq.layers import (
+from airq.read.catalogue.layers import (
     add_layer,
     catalogue_dir,
     get_layer,
@@ -21,7 +21,7 @@ from airq.layers import (
     load_layers,
     remove_layer,
 )
-from airq.tiles import (
+from airq.render.tiles import (
     choose_tile_source,
     custom_tile_source,
     list_tile_sources,

@@ -66,7 +66,7 @@ def _unescape(page: str) -> str:
 
 
 def test_map_layers_legend_and_colours(demo_assessment, monkeypatch):
-    from airq.maps import BOUNDARY_COLOUR, SCALE_COLOURS, render_map_html
+    from airq.render.maps import BOUNDARY_COLOUR, SCALE_COLOURS, render_map_html
 
     monkeypatch.delenv("MAPTILER_KEY", raising=False)
     page = _unescape(render_map_html(demo_assessment))
@@ -99,7 +99,7 @@ def test_map_layers_legend_and_colours(demo_assessment, monkeypatch):
 
 
 def test_map_historic_layers_with_key(demo_assessment, monkeypatch):
-    from airq.maps import render_map_html
+    from airq.render.maps import render_map_html
 
     monkeypatch.setenv("MAPTILER_KEY", "k3y")
     page = _unescape(render_map_html(demo_assessment))
@@ -109,7 +109,7 @@ def test_map_historic_layers_with_key(demo_assessment, monkeypatch):
 
 
 def test_self_contained_inlines_every_asset(demo_assessment):
-    from airq.maps import render_map_html
+    from airq.render.maps import render_map_html
 
     page = render_map_html(demo_assessment, self_contained=True)
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
@@ -123,7 +123,7 @@ def test_self_contained_inlines_every_asset(demo_assessment):
 
 def test_missing_asset_names_npm_ci(demo_assessment, tmp_path, monkeypatch):
     from airq.errors import InputError
-    from airq.maps import render_map_html
+    from airq.render.maps import render_map_html
 
     monkeypatch.setenv("AIRQ_ASSETS_DIR", str(tmp_path / "node_modules"))
     with pytest.raises(InputError, match="npm ci"):
@@ -134,7 +134,7 @@ def test_map_needs_boundaries(demo_assessment):
     from dataclasses import replace
 
     from airq.errors import InputError
-    from airq.maps import build_map
+    from airq.render.maps import build_map
 
     with pytest.raises(InputError, match="no boundary geometry"):
         build_map(replace(demo_assessment, boundaries_gdf=None))
@@ -196,7 +196,7 @@ def test_map_custom_historic_source_from_settings(demo_assessment, monkeypatch):
     import dataclasses
 
     from airq.config import load_settings
-    from airq.maps import render_map_html
+    from airq.render.maps import render_map_html
 
     monkeypatch.delenv("MAPTILER_KEY", raising=False)
     s = load_settings(None, tile_source="https://tiles.example.org/os/{z}/{x}/{y}.png")

@@ -1,4 +1,4 @@
-"""Tests for airq.rates: crude rates, DSR (Dobson), ISR, comparison, readers (issue 6)."""
+"""Tests for airq.analyse.rates: crude rates, DSR (Dobson), ISR, comparison, readers (issue 6)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from airq import rates
+from airq.analyse import rates
 from airq.errors import InputError
 
 # The published cancer-rate table (CASE.md): cases, person-years, crude rate and 95% CI,
@@ -500,7 +500,7 @@ def test_rate_result_to_dict_has_the_documented_fields():
 
 
 def test_library_does_not_import_click():
-    code = "import sys, airq.rates, airq.reports_rates; print('click' in sys.modules)"
+    code = "import sys, airq.analyse.rates, airq.render.rates_text; print('click' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

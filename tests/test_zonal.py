@@ -12,7 +12,7 @@ from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airq.zonal import assign_cells, containing_cells, group_stats, summarise
+from airq.analyse.zonal import assign_cells, containing_cells, group_stats, summarise
 from tests.strategies import grouped_values, rectangles
 
 T = Affine(20, 0, 0, 0, -20, 100)  # 5 x 5 cells of 20 m, top-left (0, 100)
@@ -224,7 +224,7 @@ def test_centre_rule_property_matches_brute_force(rect):
 @settings(max_examples=60, deadline=None)
 @given(grouped_values(), st.floats(0, 500), st.floats(0, 100))
 def test_exceedance_never_switches_off_as_threshold_falls(data, hi, drop):
-    from airq.objectives import Objective, compare
+    from airq.analyse.objectives import Objective, compare
 
     v, g, n = data
     s = summarise(v, g, n)

@@ -62,7 +62,7 @@ def check_appendices(overwrite: bool, self_contained: bool = False, output_key: 
     if len(set(names)) != len(names):
         raise click.UsageError("two outputs have the same file name")
     if self_contained and paths.get("map_path"):
-        from airq.maps import check_assets
+        from airq.render.maps import check_assets
 
         check_assets()
     return out
@@ -74,19 +74,19 @@ def write_appendices(result, *, overwrite: bool, config=None, self_contained: bo
     """Write the map, figures and report asked for, and say so on stderr."""
     if map_path:
         from airq.cli.runner import build_settings
-        from airq.maps import write_map
+        from airq.render.maps import write_map
 
         write_map(result, map_path, overwrite=overwrite, self_contained=self_contained,
                   tile_settings=build_settings(config))
         click.echo(f"Wrote {map_path}", err=True)
     for path in (png_path, svg_path):
         if path:
-            from airq.figures import write_figure
+            from airq.render.figures import write_figure
 
             write_figure(result, path, overwrite=overwrite)
             click.echo(f"Wrote {path}", err=True)
     if report_path:
-        from airq.document import write_report
+        from airq.render.document import write_report
 
         write_report(result, report_path, overwrite=overwrite, query_text=query_text)
         click.echo(f"Wrote {report_path}", err=True)

@@ -80,16 +80,7 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
       airq batch boundaries/demo/residential_plots.gpkg --group-by street \\
           -o streets.gpkg --map streets.html
     """  # noqa: D301  (click's \b marker must be a real backspace)
-    from airq.batch import EXIT_PARTIAL, batch_stats, read_batch_boundaries
-    from airq.batch_output import (
-        default_errors_path,
-        finish_batch,
-        open_batch_writer,
-        output_format,
-        provenance_path,
-        write_batch_map,
-        write_errors,
-    )
+    from airq.analyse.batch import EXIT_PARTIAL, batch_stats, read_batch_boundaries
     from airq.cli.runner import (
         _layers,
         build_settings,
@@ -99,6 +90,15 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
     )
     from airq.errors import AirqError, AirqWarning
     from airq.outputs import check_writable
+    from airq.render.batch_output import (
+        default_errors_path,
+        finish_batch,
+        open_batch_writer,
+        output_format,
+        provenance_path,
+        write_batch_map,
+        write_errors,
+    )
 
     settings = build_settings(config, method=method, sd=sd,
                               objectives=parse_objective_sets(objectives),

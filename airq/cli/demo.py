@@ -35,7 +35,7 @@ def demo(root, no_register, overwrite):
                f"boundaries {files.boundaries}, {len(files.layers)} land-use layers", err=True)
     if no_register:
         return
-    from airq.catalogue import add_grid
+    from airq.read.catalogue.grids import add_grid
 
     for g in files.grids:
         if g.suffix.lower() != ".asc":
@@ -43,7 +43,7 @@ def demo(root, no_register, overwrite):
         for e in add_grid(g, synthetic=True, overwrite=True):
             click.echo(f"Catalogued grid {e.id}", err=True)
     from airq.demo import DEMO_LAYER_MAPPINGS
-    from airq.layers import add_layer
+    from airq.read.catalogue.layers import add_layer
 
     for layer in files.layers:
         kind, mapping = DEMO_LAYER_MAPPINGS.get(layer.stem, (None, None))

@@ -40,7 +40,7 @@ def add(path, pollutant, year, edition, grid_crs, units, overwrite):
       airq grids add LAEI2019-Concentrations-Data-ASCII.zip
       airq grids add my_no2.tif --pollutant no2 --year 2022 --edition "Council model"
     """
-    from airq.catalogue import add_grid
+    from airq.read.catalogue.grids import add_grid
 
     for e in add_grid(path, pollutant=pollutant, year=year, edition=edition,
                       grid_crs=grid_crs, units=units, overwrite=overwrite):
@@ -58,7 +58,7 @@ def list_(as_json):
     Example:
       airq grids list
     """
-    from airq.catalogue import list_grids
+    from airq.read.catalogue.grids import list_grids
 
     entries = list_grids()
     if as_json:
@@ -87,7 +87,7 @@ def info(grid_id):
     Example:
       airq grids info laei-2013-update/no2-2020
     """
-    from airq.catalogue import get_grid
+    from airq.read.catalogue.grids import get_grid
 
     click.echo(json.dumps(get_grid(grid_id).to_dict(), indent=2, ensure_ascii=False))
 
@@ -101,7 +101,7 @@ def remove(grid_id):
     Example:
       airq grids remove laei-2013-update/no2-2013
     """
-    from airq.catalogue import remove_grid
+    from airq.read.catalogue.grids import remove_grid
 
     e = remove_grid(grid_id)
     click.echo(f"Removed {e.id}", err=True)

@@ -10,7 +10,7 @@ from airq.cli import cli
 from airq.cli.options import format_opt
 
 # Kept literal so `airq --help` need not import geopandas; tests check it matches
-# airq.landuse.KINDS.
+# airq.analyse.landuse.KINDS.
 KIND_CHOICES = ("landfill", "industry", "epochs", "brownfield", "generic")
 
 
@@ -58,7 +58,7 @@ def add(file, name, kind, crs, source_layer, category_field, name_field, start_f
       airq layers add uses.shp --crs EPSG:27700 --category-field USE --start-field FROM
       airq layers add landuse_by_epoch.gpkg --epoch-field MAP_YEAR --category-field CLASS
     """  # noqa: D301  (click's \b marker must be a real backspace)
-    from airq.layers import add_layer
+    from airq.read.catalogue.layers import add_layer
 
     mapping = {"category": category_field, "name": name_field, "start": start_field,
                "end": end_field, "epoch": epoch_field}
@@ -84,8 +84,8 @@ def list_(fmt):
     Example:
       airq layers list --format json
     """  # noqa: D301  (click's \b marker must be a real backspace)
-    from airq.layers import list_layers
-    from airq.reports_landuse import render_layer_list
+    from airq.read.catalogue.layers import list_layers
+    from airq.render.landuse_text import render_layer_list
 
     entries = list_layers()
     if fmt == "json":
@@ -106,8 +106,8 @@ def info(name, fmt):
     Example:
       airq layers info ea-landfill
     """  # noqa: D301  (click's \b marker must be a real backspace)
-    from airq.layers import get_layer
-    from airq.reports_landuse import render_layer_info
+    from airq.read.catalogue.layers import get_layer
+    from airq.render.landuse_text import render_layer_info
 
     entry = get_layer(name)
     if fmt == "json":
@@ -127,7 +127,7 @@ def remove(name):
     Example:
       airq layers remove ea-landfill
     """  # noqa: D301  (click's \b marker must be a real backspace)
-    from airq.layers import remove_layer
+    from airq.read.catalogue.layers import remove_layer
 
     entry = remove_layer(name)
     click.echo(f"Removed layer {entry.name!r}.", err=True)
@@ -150,8 +150,8 @@ def tiles(config, fmt):
       MAPTILER_KEY=... airq layers tiles
     """  # noqa: D301  (click's \b marker must be a real backspace)
     from airq.config import load_settings
-    from airq.reports_landuse import render_tile_sources
-    from airq.tiles import key_env_name, list_tile_sources
+    from airq.render.landuse_text import render_tile_sources
+    from airq.render.tiles import key_env_name, list_tile_sources
 
     settings = load_settings(config) if config else None
     sources = list_tile_sources(settings)

@@ -23,8 +23,8 @@ def objectives(sets, fmt):
     Example:
       airq objectives --set uk --set who-2021
     """
-    from airq.objectives import load_objectives
-    from airq.reports_objectives import render_objectives
+    from airq.analyse.objectives import load_objectives
+    from airq.render.objectives_text import render_objectives
 
     table = load_objectives()
     rows = table.select(sets) if sets else table.objectives

@@ -109,10 +109,10 @@ def rates(
       airq rates cancers.csv --reference "Barking and Dagenham CCG"
       airq rates cancers.csv --level 0.998 -f json -o rates.json
     """  # noqa: D301  (click's \b marker must be a real backspace, not a raw string)
-    from airq import rates as lib
+    from airq.analyse import rates as lib
     from airq.cli.runner import write_or_echo
     from airq.outputs import check_writable
-    from airq.reports_rates import render_rates
+    from airq.render.rates_text import render_rates
 
     _check_forms(table, cases, person_years, standard, reference, reference_rate)
     if output is not None:

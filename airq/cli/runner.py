@@ -39,9 +39,9 @@ def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_cr
                      grid_crs, pollutants, years, edition, config, method, sd, objectives,
                      per_boundary, strict, bands, layers, no_layers, command):
     """Read inputs named by the options and run the query pipeline."""
-    from airq.boundaries import read_boundaries
-    from airq.objectives import load_objectives
+    from airq.analyse.objectives import load_objectives
     from airq.pipeline import run_query
+    from airq.read.boundaries import read_boundaries
 
     settings = build_settings(config, method=method, sd=sd,
                               objectives=parse_objective_sets(objectives),
@@ -77,9 +77,9 @@ def grid_requests(grid_specs, pollutants, years, edition, catalogue: bool = True
 
     With ``catalogue=False`` only the options are checked (usage errors, exit 2).
     """
-    from airq.catalogue import select_grids
-    from airq.grids import normalise_pollutant
     from airq.pipeline import parse_grid_spec
+    from airq.read.catalogue.grids import select_grids
+    from airq.read.grids import normalise_pollutant
 
     if grid_specs and (pollutants or years or edition):
         raise click.UsageError("--pollutant, --year and --edition choose catalogue grids; "
@@ -96,7 +96,7 @@ def grid_requests(grid_specs, pollutants, years, edition, catalogue: bool = True
 
 def _layers(names):
     try:
-        from airq.layers import list_layers, load_layer
+        from airq.read.catalogue.layers import list_layers, load_layer
     except ImportError:  # land-use support not installed in this build
         return []
     if names:
@@ -123,7 +123,7 @@ def write_or_echo(text: str, output: str | None, overwrite: bool) -> None:
 
 def emit(result, fmt: str, output: str | None, overwrite: bool) -> None:
     """Print warnings to stderr, then the rendered result to stdout or a file."""
-    from airq.reports import render
+    from airq.render.text import render
 
     echo_warnings(result.warnings)
     write_or_echo(render(result, fmt), output, overwrite)

@@ -41,13 +41,13 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
       airq screen plots.gpkg --where "street=Woodlands Avenue" --layer ea-landfill
       airq screen plots.gpkg --bands 0,100,250,1000 -f markdown -o screening.md
     """  # noqa: D301  (click's \b marker must be a real backspace)
-    from airq.boundaries import read_boundaries
+    from airq.analyse.landuse import DEFAULT_BANDS_M, area_from_boundaries, screen_landuse
     from airq.cli.runner import echo_warnings, parse_bands, write_or_echo
     from airq.errors import AirqWarning
-    from airq.landuse import DEFAULT_BANDS_M, area_from_boundaries, screen_landuse
-    from airq.layers import load_layers
     from airq.outputs import check_writable
-    from airq.reports_landuse import render_landuse
+    from airq.read.boundaries import read_boundaries
+    from airq.read.catalogue.layers import load_layers
+    from airq.render.landuse_text import render_landuse
 
     bands_m = parse_bands(bands) or DEFAULT_BANDS_M
     if output:

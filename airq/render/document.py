@@ -13,8 +13,8 @@ import base64
 from html import escape
 from pathlib import Path
 
-from airq.grids import POLLUTANTS
-from airq.reports import _editions, _method, _short_term_lines, fmt_mean, fmt_sd
+from airq.read.grids import POLLUTANTS
+from airq.render.text import _editions, _method, _short_term_lines, fmt_mean, fmt_sd
 from airq.results import SYNTHETIC_BANNER, Assessment
 
 #: Suffixes :func:`write_report` writes.
@@ -156,7 +156,7 @@ def _air_quality(a: Assessment) -> str:
 
 
 def _land_use(a: Assessment) -> str:
-    from airq.reports_landuse import _share_text, dates_cell, notes_cell
+    from airq.render.landuse_text import _share_text, dates_cell, notes_cell
 
     s = a.land_use
     if s is None:
@@ -279,7 +279,7 @@ def _methods(a: Assessment) -> str:
 
 
 def _figure(a: Assessment, fmt: str) -> str:
-    from airq.figures import pick_samples, render_figure
+    from airq.render.figures import pick_samples, render_figure
 
     if a.boundaries_gdf is None:
         return ""

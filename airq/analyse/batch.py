@@ -25,9 +25,7 @@ import pandas as pd
 import shapely
 
 from airq import __version__
-from airq.config import Settings
-from airq.errors import AirqError, AirqWarning, InputError
-from airq.zonal import (
+from airq.analyse.zonal import (
     SD_DDOF,
     CellAssignment,
     GroupStats,
@@ -37,6 +35,8 @@ from airq.zonal import (
     summarise,
     values_at,
 )
+from airq.config import Settings
+from airq.errors import AirqError, AirqWarning, InputError
 
 #: Columns of the long table, in order (``airq_id`` only with per-boundary rows).
 COLUMNS = ("group", "pollutant", "year", "edition", "units", "n_points", "n_nodata", "mean",
@@ -162,7 +162,7 @@ def read_batch_boundaries(path, group_by: str, *, where: Sequence[str] = (),
     Returns
     -------
     (Boundaries, list of str)
-        The boundaries (as :func:`airq.boundaries.read_boundaries`) and the groups
+        The boundaries (as :func:`airq.read.boundaries.read_boundaries`) and the groups
         whose every boundary was empty or could not be repaired (so they are
         reported, not silently missing).
 
@@ -171,7 +171,7 @@ def read_batch_boundaries(path, group_by: str, *, where: Sequence[str] = (),
     InputError
         As ``read_boundaries``; also if ``group_by`` is not a column.
     """
-    from airq.boundaries import _select, file_columns, parse_where, read_boundaries
+    from airq.read.boundaries import _select, file_columns, parse_where, read_boundaries
 
     p = Path(path).expanduser()
     if p.exists():  # a missing column is named against every column of the file
@@ -214,7 +214,7 @@ def gen_grids(boundaries, items: Sequence, grid_crs: str | None = None,
               prefetch: bool = True) -> Iterator:
     """Yield each grid, read as a window covering the boundaries, one at a time.
 
-    ``items`` may be :class:`~airq.grids.Grid` objects (yielded as they are),
+    ``items`` may be :class:`~airq.read.grids.Grid` objects (yielded as they are),
     catalogue entries or :class:`~airq.pipeline.GridRequest` objects. With
     ``prefetch`` the next grid is read (and checksummed) in a background thread
     while the caller works on the current one: GDAL and hashlib release the GIL,
@@ -222,8 +222,8 @@ def gen_grids(boundaries, items: Sequence, grid_crs: str | None = None,
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from airq.grids import Grid
     from airq.pipeline import load_grids
+    from airq.read.grids import Grid
 
     items = list(items)
     bounds_cache: dict = {}
@@ -333,7 +333,7 @@ def _assign(geoms: np.ndarray, transform, shape, method: str) -> CellAssignment:
 
 
 def _plan(parcels: _Parcels, grid, method: str, per_boundary: bool) -> _Plan:
-    from airq.boundaries import reproject_to
+    from airq.read.boundaries import reproject_to
 
     gdf = reproject_to(parcels.gdf, grid.crs)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
@@ -409,7 +409,7 @@ def _plan(parcels: _Parcels, grid, method: str, per_boundary: bool) -> _Plan:
 
 def _objective_columns(pollutant: str, kind: str, mean: np.ndarray, vmax: np.ndarray,
                        selected) -> tuple[float, np.ndarray, np.ndarray]:
-    from airq.objectives import annual_objective
+    from airq.analyse.objectives import annual_objective
 
     if kind != "concentration":
         # PM10d day counts: the 24-hour objective's allowed days, tested on the worst
@@ -475,7 +475,7 @@ def _sorted_by_group(v: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 def _summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
                weight: np.ndarray | None, ddof: int) -> GroupStats:
-    """:func:`airq.zonal.summarise` with two cheap sorts in place of ``lexsort``.
+    """:func:`airq.analyse.zonal.summarise` with two cheap sorts in place of ``lexsort``.
 
     Same formulas and results (population or sample SD, median as the mean of the
     two middle values); weighted input goes to ``summarise`` itself. ``lexsort`` of
@@ -643,9 +643,9 @@ def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
 
 def _nearest_landuse(parcels: _Parcels, layers: Sequence, bands_m) -> pd.DataFrame:
     """Nearest land-use record of any layer to each group: distance, category, band."""
-    from airq.boundaries import reproject_to
-    from airq.grids import LAEI_CRS
-    from airq.landuse import band_labels, check_bands
+    from airq.analyse.landuse import band_labels, check_bands
+    from airq.read.boundaries import reproject_to
+    from airq.read.grids import LAEI_CRS
 
     edges = check_bands(bands_m)
     labels = band_labels(edges)
@@ -705,7 +705,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
     Parameters
     ----------
     boundaries
-        :class:`~airq.boundaries.Boundaries` (any CRS; reprojected to each grid's).
+        :class:`~airq.read.boundaries.Boundaries` (any CRS; reprojected to each grid's).
     grids_or_requests
         Grids in memory, catalogue entries or ``GridRequest`` objects; entries and
         requests are read one at a time as windows covering the boundaries.
@@ -741,7 +741,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
         each grid's rows as soon as they are ready (``geometry`` as
         ``result.geometry``), and ``result.rows`` is left empty: one row per parcel
         for all of London is too large to hold. See
-        :func:`airq.batch_output.open_batch_writer`. Ignored on Dask and for group
+        :func:`airq.render.batch_output.open_batch_writer`. Ignored on Dask and for group
         rows.
 
     Returns
@@ -760,7 +760,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
     >>> res = batch_stats(plots, grids, Settings(), "street")  # doctest: +SKIP
     >>> res.rows[["group", "pollutant", "year", "mean"]]  # doctest: +SKIP
     """
-    from airq.objectives import load_objectives
+    from airq.analyse.objectives import load_objectives
 
     items = list(grids_or_requests)
     if not items:
@@ -934,7 +934,7 @@ def assign_centres_scanline(geoms, transform, shape) -> CellAssignment:
     line, that row of that zone is tested exactly with ``shapely.intersects_xy``,
     so points on the boundary count as the centre rule says.
     """
-    from airq.zonal import _check_transform
+    from airq.analyse.zonal import _check_transform
 
     geoms = np.asarray(geoms, dtype=object)
     cs = _check_transform(transform)

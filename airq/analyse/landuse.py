@@ -5,7 +5,7 @@ GeoDataFrame into a :class:`Layer` in EPSG:27700 with its kind, field mapping an
 provenance. The analysis (:func:`screen_landuse`, :func:`landuse_timeline`) is pure:
 it takes an area (a shapely geometry in EPSG:27700) and layers, and returns frozen
 results (:class:`LandUseScreening` and its parts). Renderers live in
-``airq.reports_landuse``.
+``airq.render.landuse_text``.
 
 Distances are from the area's boundary to the feature's nearest edge, in metres
 (0 when they intersect or touch). Directions are 8-point compass directions from
@@ -486,7 +486,7 @@ def layer_from_frame(
 
 def sha256_file(path: str | Path) -> str:
     """Return the SHA-256 hex digest of a file's bytes (the one checksum airq uses)."""
-    from airq.grids import sha256_file as _sha256
+    from airq.read.grids import sha256_file as _sha256
 
     return _sha256(path)
 
@@ -1131,7 +1131,7 @@ def screen_landuse(
     area
         The site: the union of the selected boundaries, in EPSG:27700 (metres).
     layers
-        Land-use layers from :func:`read_layer` or ``airq.layers.load_layer``.
+        Land-use layers from :func:`read_layer` or ``airq.read.catalogue.layers.load_layer``.
     bands_m
         Band edges in metres; 0 (on site) is always the first band. Features
         beyond the last edge are not reported.

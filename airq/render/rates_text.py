@@ -1,6 +1,6 @@
 """Render a rate table (RateResult objects) as text, markdown, CSV or JSON.
 
-Renderers only lay out what :func:`airq.rates.rate_table` computed; they never
+Renderers only lay out what :func:`airq.analyse.rates.rate_table` computed; they never
 recompute a statistic. Numbers are rounded for display in text and markdown
 (rates to one decimal place, as published) and kept at full precision in CSV and
 JSON.
@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 
-from airq.rates import RateResult
+from airq.analyse.rates import RateResult
 
 #: Formats :func:`render_rates` can write.
 FORMATS = ("text", "markdown", "csv", "json")
@@ -160,7 +160,7 @@ def rates_text(results: Sequence[RateResult]) -> str:
     Parameters
     ----------
     results
-        Lines of the table, from :func:`airq.rates.rate_table`.
+        Lines of the table, from :func:`airq.analyse.rates.rate_table`.
 
     Returns
     -------
@@ -192,7 +192,7 @@ def rates_markdown(results: Sequence[RateResult]) -> str:
     Parameters
     ----------
     results
-        Lines of the table, from :func:`airq.rates.rate_table`.
+        Lines of the table, from :func:`airq.analyse.rates.rate_table`.
 
     Returns
     -------
@@ -276,7 +276,7 @@ def render_rates(results: Sequence[RateResult], fmt: str = "text",
     Parameters
     ----------
     results
-        Lines of the table, from :func:`airq.rates.rate_table`.
+        Lines of the table, from :func:`airq.analyse.rates.rate_table`.
     fmt
         ``text``, ``markdown``, ``csv`` or ``json``.
 

@@ -14,7 +14,8 @@ import numpy as np
 import shapely
 
 from airq import __version__
-from airq.boundaries import Boundaries, reproject_to
+from airq.analyse.objectives import ObjectiveTable, compare
+from airq.analyse.zonal import SD_DDOF, assign_cells, containing_cells, group_stats, values_at
 from airq.config import Settings
 from airq.errors import (
     InputError,
@@ -23,8 +24,8 @@ from airq.errors import (
     NoOverlapError,
     PartialOverlapWarning,
 )
-from airq.grids import CONCENTRATIONS, Grid
-from airq.objectives import ObjectiveTable, compare
+from airq.read.boundaries import Boundaries, reproject_to
+from airq.read.grids import CONCENTRATIONS, Grid
 from airq.results import (
     AreaSummary,
     Assessment,
@@ -35,7 +36,6 @@ from airq.results import (
     ShortTermResult,
     Stats,
 )
-from airq.zonal import SD_DDOF, assign_cells, containing_cells, group_stats, values_at
 
 CAVEATS = (
     "Figures are modelled annual-mean concentrations from an emissions inventory, not "
@@ -166,7 +166,7 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
             if cells.size == 0:
                 raise NoOverlapError(f"no grid cell of {grid.info.label} lies under "
                                      f"{boundaries.name}")
-            from airq.zonal import summarise
+            from airq.analyse.zonal import summarise
 
             rows, cols, _wts = cells[:, 0], cells[:, 1], None
             v = values_at(grid.values, rows, cols, grid.window_offset)

@@ -1209,7 +1209,7 @@ def rates_provenance(table=None, standard=None, **settings) -> dict:
     from datetime import UTC, datetime
 
     from airq import __version__
-    from airq.grids import sha256_file
+    from airq.read.grids import sha256_file
 
     inputs = []
     for role, path in (("table", table), ("standard_population", standard)):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from airq.config import data_home
 from airq.errors import CatalogueError, InputError
-from airq.grids import (
+from airq.read.grids import (
     GridInfo,
     GridSource,
     list_zip_grids,

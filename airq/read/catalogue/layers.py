@@ -17,15 +17,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from airq.config import data_home
-from airq.errors import CatalogueError, InputError
-from airq.landuse import (
+from airq.analyse.landuse import (
     Layer,
     LayerProvenance,
     default_layer_name,
     layer_from_frame,
     read_layer,
 )
+from airq.config import data_home
+from airq.errors import CatalogueError, InputError
 from airq.outputs import atomic_path, write_text
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ def add_layer(
 ) -> LayerEntry:
     """Check a land-use layer and keep a copy in the catalogue.
 
-    The file is read and checked with :func:`airq.landuse.read_layer`, converted
+    The file is read and checked with :func:`airq.analyse.landuse.read_layer`, converted
     once to a GeoPackage in EPSG:27700, and recorded in ``index.json`` with its
     provenance. Nothing is written if any check fails.
 
@@ -240,7 +240,7 @@ def load_layer(name_or_path: str | Path) -> Layer:
     ----------
     name_or_path
         A name from :func:`list_layers`, or a path to a layer file (read with
-        :func:`airq.landuse.read_layer`, schema detected, nothing mapped).
+        :func:`airq.analyse.landuse.read_layer`, schema detected, nothing mapped).
 
     Returns
     -------

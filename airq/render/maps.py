@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from airq.errors import InputError
-from airq.grids import POLLUTANTS
+from airq.read.grids import POLLUTANTS
 from airq.results import SYNTHETIC_BANNER, Assessment, Samples
 
 log = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ def _records_layer(a: Assessment, area, to_wgs):
     import folium
     import shapely
 
-    from airq.reports_landuse import dates_cell
+    from airq.render.landuse_text import dates_cell
 
     groups = {}
     c = area.centroid
@@ -291,7 +291,7 @@ def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
         The assessment; needs ``boundaries_gdf`` (and ``samples`` for points).
     tile_settings
         Settings or a MapTiler key for the historic tile layers (see
-        :func:`airq.tiles.list_tile_sources`); None reads ``MAPTILER_KEY``.
+        :func:`airq.render.tiles.list_tile_sources`); None reads ``MAPTILER_KEY``.
     show
         Name of the point layer shown at first, e.g. ``NO2 2020``; default the
         first pollutant of the latest model year. The others are in the layer control.
@@ -413,7 +413,7 @@ def _xyz_layer(m, provider: str, name: str) -> None:
 
 def historic_sources(tile_settings=None) -> list:
     """Return the historic OS tile sources usable now (keyed ones only with a key)."""
-    from airq.tiles import list_tile_sources, resolve_tile_source
+    from airq.render.tiles import list_tile_sources, resolve_tile_source
 
     settings = tile_settings if not isinstance(tile_settings, str) else None
     key = tile_settings if isinstance(tile_settings, str) else None
@@ -478,7 +478,7 @@ def assets_dir() -> Path:
     env = os.environ.get(ASSETS_ENV, "").strip()
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "node_modules"
+    return Path(__file__).resolve().parents[2] / "node_modules"
 
 
 def check_assets(root: Path | None = None) -> Path:
@@ -510,7 +510,7 @@ def _asset_file(url: str, root: Path) -> Path:
                     "folder that has the packages in package.json")
             return path
     raise InputError(f"no local copy known for {url}; --self-contained cannot inline it "
-                     "(add it to airq.maps.ASSETS and package.json)")
+                     "(add it to airq.render.maps.ASSETS and package.json)")
 
 
 def _data_uri(path: Path) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from airq.analyse.landuse import LandUseRecord, LandUseScreening, TimelineEntry
 from airq.errors import InputError
-from airq.landuse import LandUseRecord, LandUseScreening, TimelineEntry
 
 #: Formats :func:`render_landuse` writes.
 FORMATS = ("text", "markdown", "json")
@@ -34,7 +34,7 @@ def render_landuse(screening: LandUseScreening, fmt: str = "text") -> str:
     Parameters
     ----------
     screening
-        The result of :func:`airq.landuse.screen_landuse`.
+        The result of :func:`airq.analyse.landuse.screen_landuse`.
     fmt
         ``text`` (an officer's paragraph, a records table and the timeline),
         ``markdown`` or ``json``.
@@ -176,7 +176,7 @@ def render_text(screening: LandUseScreening) -> str:
     Parameters
     ----------
     screening
-        The result of :func:`airq.landuse.screen_landuse`.
+        The result of :func:`airq.analyse.landuse.screen_landuse`.
 
     Returns
     -------
@@ -235,7 +235,7 @@ def render_markdown(screening: LandUseScreening) -> str:
     Parameters
     ----------
     screening
-        The result of :func:`airq.landuse.screen_landuse`.
+        The result of :func:`airq.analyse.landuse.screen_landuse`.
 
     Returns
     -------
@@ -299,7 +299,7 @@ def render_markdown(screening: LandUseScreening) -> str:
 
 
 def render_layer_list(entries: Sequence) -> str:
-    """Render catalogue entries (``airq.layers.LayerEntry``) as a text table."""
+    """Render catalogue entries (``airq.read.catalogue.layers.LayerEntry``) as a text table."""
     headers = ["name", "kind", "features", "geometry", "source CRS", "added", "source"]
     rows = [
         [
@@ -317,7 +317,7 @@ def render_layer_list(entries: Sequence) -> str:
 
 
 def render_layer_info(entry) -> str:
-    """Render one catalogue entry (``airq.layers.LayerEntry``) with its provenance."""
+    """Render one catalogue entry (a ``LayerEntry``) with its provenance."""
     p = entry.provenance
     mapping = ", ".join(f"{k} = {v}" for k, v in p.mapping.items()) or "none (attributes as is)"
     rows = [
@@ -341,7 +341,7 @@ def render_layer_info(entry) -> str:
 
 
 def render_tile_sources(sources: Sequence, key_env: str) -> str:
-    """Render historic tile sources (``airq.tiles.TileSource``) as a text table."""
+    """Render historic tile sources (``airq.render.tiles.TileSource``) as a text table."""
     headers = ["id", "years", "title", "coverage", "usable"]
     rows = [
         [

@@ -28,7 +28,7 @@ import pandas as pd
 from airq.errors import InputError
 
 if TYPE_CHECKING:
-    from airq.batch import BatchResult
+    from airq.analyse.batch import BatchResult
 
 #: Output formats by suffix.
 FORMATS = {".csv": "csv", ".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet": "parquet"}
@@ -228,7 +228,7 @@ class BatchWriter:
 
         ``empty_columns`` gives the header of a CSV when no row was written.
         """
-        from airq.grids import sha256_file
+        from airq.read.grids import sha256_file
 
         self._wait()
         self._shutdown()
@@ -311,7 +311,7 @@ def open_batch_writer(path, overwrite: bool = False, *, geometry=None, keys=("gr
 
 
 def write_batch(result: BatchResult, path, wide: bool = False, overwrite: bool = False) -> Path:
-    """Write a :class:`~airq.batch.BatchResult` to CSV, GeoPackage or GeoParquet.
+    """Write a :class:`~airq.analyse.batch.BatchResult` to CSV, GeoPackage or GeoParquet.
 
     GeoPackage and GeoParquet carry each group's (or boundary's) geometry, so the
     table opens in QGIS as a map; they need ``result.geometry``. The provenance
@@ -344,7 +344,7 @@ def finish_batch(writer: BatchWriter, result: BatchResult) -> None:
 
 
 def _columns():
-    from airq.batch import COLUMNS
+    from airq.analyse.batch import COLUMNS
 
     return COLUMNS[1:]
 

@@ -240,7 +240,7 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
     n_features = len(gdf)
     if n_features == 0:
         raise InputError(f"{p.name} holds no features")
-    from airq.grids import canonical_crs, sha256_file
+    from airq.read.grids import canonical_crs, sha256_file
 
     if gdf.crs is None:
         if crs is None:
@@ -313,7 +313,7 @@ def reproject_to(gdf, crs: str):
     """
     if gdf.crs is None:
         raise CRSError(f"boundaries have no CRS; cannot reproject them to the grid's {crs}")
-    from airq.grids import canonical_crs
+    from airq.read.grids import canonical_crs
 
     if canonical_crs(gdf.crs.to_string()) == canonical_crs(crs):
         return gdf

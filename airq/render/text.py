@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from airq.grids import POLLUTANTS
+from airq.read.grids import POLLUTANTS
 from airq.results import SYNTHETIC_BANNER, Assessment, PollutantResult
 
 FORMATS = ("text", "markdown", "json", "csv")
@@ -109,7 +109,7 @@ def _provenance_lines(a: Assessment) -> list[str]:
 def _landuse(a: Assessment, fmt: str) -> str | None:
     if a.land_use is None:
         return None
-    from airq import reports_landuse
+    from airq.render import landuse_text as reports_landuse
 
     render = {"text": reports_landuse.render_text,
               "markdown": reports_landuse.render_markdown}[fmt]

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from airq.errors import InputError
-from airq.grids import POLLUTANTS
-from airq.maps import BOUNDARY_COLOUR, SCALE_COLOURS, data_attribution, objective_for
+from airq.read.grids import POLLUTANTS
+from airq.render.maps import BOUNDARY_COLOUR, SCALE_COLOURS, data_attribution, objective_for
 from airq.results import SYNTHETIC_BANNER, Assessment, Samples
 
 #: Figure size in inches: the text width of an A4 page with 20 mm margins.

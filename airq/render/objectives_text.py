@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from airq.grids import POLLUTANTS
+from airq.read.grids import POLLUTANTS
 
 _COLS = ("set", "pollutant", "period", "value", "unit", "allowed_exceedances", "jurisdiction",
          "legal_source", "date", "notes")

@@ -1,0 +1,1 @@
+"""Analysis: pure functions on in-memory objects (sampling, statistics, objectives, rates)."""

@@ -1,0 +1,1 @@
+"""Readers: the only code that opens input files (grids, boundaries, layers, catalogues)."""

@@ -1,0 +1,1 @@
+"""The catalogues under ``$AIRQ_HOME``: grids converted once, land-use layers stored once."""
