@@ -28,7 +28,7 @@ _EXPORTS = {
     "run_query": "airq.pipeline", "GridRequest": "airq.pipeline",
     "load_settings": "airq.config", "Settings": "airq.config",
     "add_grid": "airq.read.catalogue.grids", "list_grids": "airq.read.catalogue.grids",
-    "screen_landuse": "airq.analyse.landuse", "read_layer": "airq.analyse.landuse",
+    "screen_landuse": "airq.analyse.landuse", "read_layer": "airq.read.layers",
     "write_demo": "airq.demo",
 }
 __all__ = ["__version__", *_EXPORTS]

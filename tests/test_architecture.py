@@ -14,7 +14,8 @@ from airq.cli import cli
 ANALYSIS = ["airq.read.grids", "airq.read.boundaries", "airq.analyse.zonal",
             "airq.analyse.objectives", "airq.analyse.assess", "airq.results",
             "airq.read.catalogue.grids", "airq.pipeline", "airq.config", "airq.demo",
-            "airq.analyse.landuse", "airq.analyse.rates", "airq.analyse.batch"]
+            "airq.analyse.landuse", "airq.read.layers", "airq.analyse.rates",
+            "airq.analyse.batch"]
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 

@@ -23,21 +23,23 @@ from shapely.ops import nearest_points
 
 from airq.analyse.landuse import (
     DEFAULT_BANDS_M,
-    EA_SCHEMA,
-    KINDS,
-    LandUseWarning,
     area_from_boundaries,
     band_index,
     band_labels,
     check_bands,
     compass_direction,
-    detect_schema,
     landuse_timeline,
+    screen_landuse,
+)
+from airq.read.layers import (
+    KINDS,
+    LandUseWarning,
+    detect_schema,
     layer_from_frame,
     parse_date,
     read_layer,
-    screen_landuse,
 )
+from airq.read.layers.landfill import EA_SCHEMA
 from airq.errors import CRSError, InputError
 
 BNG = "EPSG:27700"

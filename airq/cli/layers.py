@@ -10,7 +10,7 @@ from airq.cli import cli
 from airq.cli.options import format_opt
 
 # Kept literal so `airq --help` need not import geopandas; tests check it matches
-# airq.analyse.landuse.KINDS.
+# airq.read.layers.KINDS.
 KIND_CHOICES = ("landfill", "industry", "epochs", "brownfield", "generic")
 
 

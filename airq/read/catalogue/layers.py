@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from airq.analyse.landuse import (
+from airq.read.layers import (
     Layer,
     LayerProvenance,
     default_layer_name,
@@ -134,7 +134,7 @@ def add_layer(
 ) -> LayerEntry:
     """Check a land-use layer and keep a copy in the catalogue.
 
-    The file is read and checked with :func:`airq.analyse.landuse.read_layer`, converted
+    The file is read and checked with :func:`airq.read.layers.read_layer`, converted
     once to a GeoPackage in EPSG:27700, and recorded in ``index.json`` with its
     provenance. Nothing is written if any check fails.
 
@@ -240,7 +240,7 @@ def load_layer(name_or_path: str | Path) -> Layer:
     ----------
     name_or_path
         A name from :func:`list_layers`, or a path to a layer file (read with
-        :func:`airq.analyse.landuse.read_layer`, schema detected, nothing mapped).
+        :func:`airq.read.layers.read_layer`, schema detected, nothing mapped).
 
     Returns
     -------

@@ -1,0 +1,193 @@
+"""Screen an area against land-use layers: every feature on the site or within the bands.
+
+Distances are from the area's boundary to the feature's nearest edge, in metres
+(0 when they intersect or touch). Directions are 8-point compass directions from
+the area's centroid to the point of the feature closest to that centroid; a feature
+that covers the centroid has no direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from airq.analyse.landuse.area import check_area
+from airq.analyse.landuse.bands import DEFAULT_BANDS_M, band_labels, check_bands, directions_from
+from airq.analyse.landuse.results import (
+    KIND_CATEGORIES,
+    NO_CLASS,
+    LandUseRecord,
+    LandUseScreening,
+    LayerVerdict,
+    TimelineEntry,
+)
+from airq.analyse.landuse.timeline import landuse_timeline
+from airq.analyse.landuse.verdicts import layer_verdict
+from airq.read.layers.brownfield import BROWNFIELD_COORD_FIELDS, BROWNFIELD_SCHEMA
+from airq.read.layers.core import Layer
+from airq.read.layers.dates import ParsedDate, parse_date
+from airq.read.layers.landfill import EA_SCHEMA, landfill_details
+from airq.read.layers.values import plain_value, text_value
+
+
+def screen_landuse(
+    area: shapely.Geometry,
+    layers: Sequence[Layer],
+    bands_m: Sequence[float] = DEFAULT_BANDS_M,
+) -> LandUseScreening:
+    """Find every feature of each layer on the site and within the search bands.
+
+    Parameters
+    ----------
+    area
+        The site: the union of the selected boundaries, in EPSG:27700 (metres).
+    layers
+        Land-use layers from :func:`read_layer` or ``airq.read.catalogue.layers.load_layer``.
+    bands_m
+        Band edges in metres; 0 (on site) is always the first band. Features
+        beyond the last edge are not reported.
+
+    Returns
+    -------
+    LandUseScreening
+        Records (distance from the boundary to the feature's nearest edge in
+        metres, 8-point direction from the area's centroid to the point of the
+        feature closest to it, band, category, name, dates), a timeline for
+        epoch layers, and one verdict per layer.
+
+    Raises
+    ------
+    InputError
+        If the area is empty or not a geometry, or the bands are not increasing.
+    CRSError
+        If the area looks like longitude/latitude.
+
+    Examples
+    --------
+    >>> result = screen_landuse(area, [read_layer("landfill.gpkg")])  # doctest: +SKIP
+    >>> result.verdicts[0].text  # doctest: +SKIP
+    'No records of historic landfill within 500 m.'
+    """
+    area = check_area(area)
+    edges = check_bands(bands_m)
+    labels = band_labels(edges)
+    shapely.prepare(area)
+    records: list[LandUseRecord] = []
+    timeline: list[TimelineEntry] = []
+    verdicts: list[LayerVerdict] = []
+    for layer in layers:
+        found = _layer_records(area, layer, edges, labels)
+        entries = landuse_timeline(area, layer) if "epoch" in layer.mapping else ()
+        records.extend(found)
+        timeline.extend(entries)
+        verdicts.append(layer_verdict(layer, found, entries, edges, labels))
+    return LandUseScreening(
+        records=tuple(records),
+        timeline=tuple(timeline),
+        verdicts=tuple(verdicts),
+        bands_m=edges,
+        band_labels=labels,
+        layers=tuple(layer.provenance for layer in layers),
+        area_m2=float(area.area),
+        synthetic=_any_synthetic(layers),
+    )
+
+
+def _any_synthetic(layers) -> bool:
+    """Whether any layer was made from airq's synthetic demo data."""
+    from airq.demo import is_synthetic
+
+    return any(layer.provenance.source_path and is_synthetic(Path(layer.provenance.source_path))
+               for layer in layers)
+
+
+def _layer_records(area, layer: Layer, edges, labels) -> list[LandUseRecord]:
+    gdf = layer.gdf
+    search_m = edges[-1]
+    if search_m > 0:
+        idx = gdf.sindex.query(area, predicate="dwithin", distance=search_m)
+    else:
+        idx = gdf.sindex.query(area, predicate="intersects")
+    idx = np.sort(np.asarray(idx, dtype=int))
+    geoms = gdf.geometry.to_numpy()[idx]
+    dist = shapely.distance(area, geoms)
+    keep = dist <= search_m
+    idx, geoms, dist = idx[keep], geoms[keep], dist[keep]
+    bands = np.searchsorted(np.asarray(edges), dist, side="left")
+    bearing, direction = directions_from(area.centroid, geoms)
+    order = np.argsort(dist, kind="stable")
+    attrs = gdf.drop(columns=gdf.geometry.name)
+    out = []
+    for i in order:
+        row = attrs.iloc[int(idx[i])]
+        out.append(
+            _record(
+                layer,
+                int(idx[i]),
+                row,
+                float(dist[i]),
+                direction[i],
+                None if np.isnan(bearing[i]) else float(bearing[i]),
+                labels[int(bands[i])],
+            )
+        )
+    return out
+
+
+def _record(layer: Layer, index: int, row: pd.Series, distance, direction, bearing, band):
+    m = layer.mapping
+    start = parse_date(row[m["start"]]) if "start" in m else ParsedDate(None, None)
+    end = parse_date(row[m["end"]]) if "end" in m else ParsedDate(None, None)
+    flags = []
+    if start.flag:
+        flags.append(f"start date {start.flag}")
+    if end.flag:
+        flags.append(f"end date {end.flag}")
+    if start.value and end.value and end.value < start.value[: len(end.value)]:
+        flags.append(f"end date {end.raw!r} is before start date {start.raw!r}")
+    epoch: int | str | None = None
+    if "epoch" in m:
+        parsed = parse_date(row[m["epoch"]])
+        epoch = parsed.year if parsed.value else parsed.raw
+        if parsed.flag:
+            flags.append(f"epoch {parsed.flag}")
+    category = text_value(row[m["category"]]) if "category" in m else None
+    if category is None:
+        category = KIND_CATEGORIES.get(layer.kind)
+        if layer.kind == "epochs":
+            category = NO_CLASS
+    if layer.schema == EA_SCHEMA:
+        details = landfill_details(row)
+    else:
+        used = set(m.values())
+        if layer.schema == BROWNFIELD_SCHEMA:
+            # the coordinates are the geometry; repeating them adds nothing
+            used |= {c for c in row.index if str(c).lower() in BROWNFIELD_COORD_FIELDS}
+        details = {}
+        for col, value in row.items():
+            v = plain_value(value)
+            if col not in used and v is not None and v != "":
+                details[str(col)] = v
+    return LandUseRecord(
+        layer=layer.name,
+        kind=layer.kind,
+        feature_index=index,
+        reference=text_value(row[m["reference"]]) if "reference" in m else None,
+        name=text_value(row[m["name"]]) if "name" in m else None,
+        category=category,
+        distance_m=distance,
+        direction=direction,
+        bearing_deg=bearing,
+        band=band,
+        start=start.value,
+        end=end.value,
+        start_raw=start.raw,
+        end_raw=end.raw,
+        date_flag="; ".join(flags) or None,
+        epoch=epoch,
+        details=details,
+    )
