@@ -31,6 +31,7 @@ from airq.analyse.landuse import (
     landuse_timeline,
     screen_landuse,
 )
+from airq.errors import CRSError, InputError
 from airq.read.layers import (
     KINDS,
     LandUseWarning,
@@ -40,7 +41,6 @@ from airq.read.layers import (
     read_layer,
 )
 from airq.read.layers.landfill import EA_SCHEMA
-from airq.errors import CRSError, InputError
 
 BNG = "EPSG:27700"
 # Two adjoining back gardens: an L-shaped site whose union is tested, not a plain box.

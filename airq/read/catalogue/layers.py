@@ -17,6 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from airq.config import data_home
+from airq.errors import CatalogueError, InputError
+from airq.outputs import atomic_path, write_text
 from airq.read.layers import (
     Layer,
     LayerProvenance,
@@ -24,9 +27,6 @@ from airq.read.layers import (
     layer_from_frame,
     read_layer,
 )
-from airq.config import data_home
-from airq.errors import CatalogueError, InputError
-from airq.outputs import atomic_path, write_text
 
 logger = logging.getLogger(__name__)
 
