@@ -117,7 +117,8 @@ def test_layout(files):
         assert (folder / "manifest.json").is_file()
     assert files.manifest == root / "grids" / "demo" / "manifest.json"
     every = [*files.grids, files.grid_csv, files.boundaries, files.boundaries_wgs84,
-             *files.layers, *files.markers, files.manifest, files.boundaries_manifest]  # fmt: skip
+             *files.layers, *files.markers, files.manifest, files.boundaries_manifest,
+             files.laei2022_zip]  # fmt: skip
     assert all(p.is_file() and p.stat().st_size > 0 for p in every)
     # Nothing else: no staging folder left behind, no sidecars.
     written = {p for p in root.rglob("*") if p.is_file()}
@@ -409,8 +410,32 @@ def test_is_synthetic_by_manifest_hash(tmp_path):
 # ------------------------------------------------------------------ determinism, overwrite
 
 
+def test_laei2022_zip(files):
+    """The LAEI 2022 zip: published names, no .prj, 2022 a little below 2020, NODATA kept."""
+    import zipfile
+
+    with zipfile.ZipFile(files.laei2022_zip) as zf:
+        names = zf.namelist()
+        no2_2022 = zf.read("ASCII/LAEI2022_V1_NO2.asc").decode("ascii")
+        csv = zf.read("CSV/LAEI2022_V1_NO2.csv").decode("ascii").splitlines()
+    assert names == [f"ASCII/LAEI2022_V1_{p}.asc" for p in ("NO2", "PM10m", "PM10d", "PM25")] + [
+        "CSV/LAEI2022_V1_NO2.csv"]
+    no2_2020, header = read_asc_numpy(grid_path(files, 2020, "NO2"))
+    path = files.root / "no2_2022.asc"
+    path.write_text(no2_2022, encoding="ascii")
+    values, header_2022 = read_asc_numpy(path)
+    assert header_2022 == header
+    nodata = no2_2020 == -9999
+    assert (values[nodata] == -9999).all()
+    ratio = values[~nodata] / no2_2020[~nodata]
+    assert np.allclose(ratio, 0.90, atol=1e-3)
+    assert csv[0] == "x,y,conc" and len(csv) - 1 == int((~nodata).sum())
+    assert demo.is_synthetic(files.laei2022_zip)
+
+
 def test_deterministic(files, tmp_path):
     again = demo.write_demo(tmp_path)
+    assert files.laei2022_zip.read_bytes() == again.laei2022_zip.read_bytes()
     for first, second in zip(files.grids, again.grids, strict=True):
         assert first.read_bytes() == second.read_bytes()
     assert files.grid_csv.read_bytes() == again.grid_csv.read_bytes()

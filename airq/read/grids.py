@@ -23,6 +23,7 @@ import numpy as np
 from affine import Affine
 
 from airq.errors import AssumedCRSWarning, CRSError, InputError
+from airq.read.prj import sidecar_crs
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ _LAEI_NAMES = [
     (re.compile(r"^PostLAEI2013_(?P<year>\d{4})_" + _P + r"$", re.I), "LAEI 2013 (update)", None),
     (re.compile(r"^(?P<year>\d{4})_Met2013_LAEI2013_" + _P + r"$", re.I), "LAEI 2013", None),
     (re.compile(r"^LAEI(?P<ed>\d{4})_(?P<year>\d{4})_" + _P + r"$", re.I), "LAEI {ed}", None),
+    # LAEI 2022: LAEI2022_V1_<P> under ASCII/ and CSV/ (base year 2022 only).
+    (re.compile(r"^LAEI(?P<ed>\d{4})_V\d+_" + _P + r"$", re.I), "LAEI {ed}", None),
 ]
 _GRID_SUFFIXES = {".asc": "esri-ascii", ".csv": "csv-points", ".tif": "geotiff",
                   ".tiff": "geotiff", ".nc": "netcdf", ".nc4": "netcdf"}
@@ -631,8 +634,11 @@ def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
             return wanted(canonical_crs(file_crs) if file_crs else (grid_crs or LAEI_CRS))
     try:
         if suffix == ".csv":
+            prj = sidecar_crs(src.path, src.member)  # a .prj shipped beside the CSV
             vals, transform, crs, funits, full_shape, off = _read_csv_points(
-                src, bounds, pollutant or named)
+                src, (lambda _none: bounds(prj)) if prj and callable(bounds) else bounds,
+                pollutant or named)
+            crs = crs or prj
         elif suffix in (".nc", ".nc4"):
             vals, transform, crs, funits, full_shape, off, var = _read_netcdf(
                 src, bounds, pollutant or named)
