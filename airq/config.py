@@ -7,18 +7,30 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
-from airq.errors import ConfigError
+from airq.errors import CatalogueError, ConfigError
 
 #: Environment variable that overrides the data directory.
 AIRQ_HOME_ENV = "AIRQ_HOME"
 
 
-def data_home() -> Path:
-    """Return the airq data directory (grid and layer catalogues), creating it.
+def data_home(create: bool = True) -> Path:
+    """Return the airq data directory (grid and layer catalogues).
 
     ``$AIRQ_HOME`` if set, else the platform's user data directory
     (``~/.local/share/airq`` on Linux).
+
+    Parameters
+    ----------
+    create
+        Create the folder if it does not exist (readers pass False: reading an
+        empty catalogue must not need a writable home).
+
+    Raises
+    ------
+    CatalogueError
+        If the folder cannot be created (a read-only disk, a file in the way).
     """
     env = os.environ.get(AIRQ_HOME_ENV)
     if env:
@@ -27,17 +39,29 @@ def data_home() -> Path:
         import platformdirs
 
         home = Path(platformdirs.user_data_dir("airq", appauthor=False))
-    home.mkdir(parents=True, exist_ok=True)
+    if create:
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise CatalogueError(
+                f"the airq data folder {home} cannot be created ({err.strerror or err}); "
+                f"set {AIRQ_HOME_ENV} to a folder you can write"
+            ) from err
     return home
 
 
-METHODS = ("centre", "all-touched", "area-weighted")
-SD_KINDS = ("population", "sample")
+Method = Literal["centre", "all-touched", "area-weighted"]
+SdKind = Literal["population", "sample"]
+METHODS: tuple[str, ...] = get_args(Method)
+SD_KINDS: tuple[str, ...] = get_args(SdKind)
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every setting of an assessment, with its default.
+
+    The field types are the schema of a settings file: :func:`load_settings` checks
+    every value against them (``per_boundary = "false"`` is an error, not true).
 
     Attributes
     ----------
@@ -51,25 +75,45 @@ class Settings:
         ``sample`` (divide by n - 1).
     objectives
         Objective sets to compare with; the first gives the ``objective`` column.
+        A string is split at commas (``"uk,who-2021"``).
     bands_m
         Land-use search band edges in metres; 0 means on the site.
     strict
         Turn every airq warning into an error.
     per_boundary
         Add one row per boundary to the result.
+    tile_source
+        Historic map tiles for web maps: a built-in source id (see ``airq layers
+        tiles``) or an XYZ URL template (which needs ``tile_attribution``).
+    tile_attribution
+        Attribution shown with a custom ``tile_source`` (required for one).
+    tile_title
+        Layer name of a custom ``tile_source`` on the map.
+    maptiler_key_env
+        Environment variable holding the MapTiler key for the NLS historic maps.
+    maptiler_key
+        The MapTiler key itself, where it cannot be set in the environment. Never
+        printed or written to any output.
     """
 
-    method: str = "centre"
-    sd: str = "population"
-    objectives: tuple[str, ...] = ("uk",)
+    method: Method = "centre"
+    sd: SdKind = "population"
+    objectives: str | tuple[str, ...] = ("uk",)
     bands_m: tuple[float, ...] = (0.0, 50.0, 250.0, 500.0)
     strict: bool = False
     per_boundary: bool = False
     tile_source: str | None = None
+    tile_attribution: str | None = None
+    tile_title: str | None = None
     maptiler_key_env: str = "MAPTILER_KEY"
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    maptiler_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self):
+        if isinstance(self.objectives, str):
+            sets = tuple(s.strip() for s in self.objectives.split(",") if s.strip())
+            object.__setattr__(self, "objectives", sets)
+        object.__setattr__(self, "objectives", tuple(self.objectives))
+        object.__setattr__(self, "bands_m", tuple(float(b) for b in self.bands_m))
         problems = []
         if self.method not in METHODS:
             problems.append(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
@@ -89,12 +133,76 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        """Return the settings as plain JSON-ready values."""
+        """Return the settings as plain JSON-ready values (never the MapTiler key)."""
         d = dataclasses.asdict(self)
-        d.pop("extra")
+        d.pop("maptiler_key")
         d["objectives"] = list(self.objectives)
         d["bands_m"] = list(self.bands_m)
         return d
+
+
+#: The keys a settings file may hold: the Settings fields.
+SETTINGS_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings))
+
+
+def _read_toml(p: Path) -> dict:
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as err:
+        raise ConfigError(f"config file {p} not found") from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"config file {p} is not UTF-8 text (byte {err.object[err.start]:#04x} "
+                          f"at offset {err.start}); save it as UTF-8") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config file {p} is not valid TOML: {err}") from err
+    except OSError as err:
+        raise ConfigError(f"config file {p} cannot be read ({err.strerror or err})") from err
+
+
+def _file_values(p: Path) -> dict:
+    """Return the settings table of a file: top level, or ``[airq]`` (not both)."""
+    data = _read_toml(p)
+    if "airq" not in data:
+        return data
+    section = data.pop("airq")
+    if not isinstance(section, dict):
+        raise ConfigError(f"config file {p}: 'airq' must be a table ([airq] followed by "
+                          f"settings), not {section!r}")
+    if data:
+        raise ConfigError(f"config file {p}: settings both at top level ({', '.join(data)}) "
+                          "and under [airq]; put them all in one place")
+    return section
+
+
+def read_settings_file(path: str | os.PathLike) -> Settings:
+    """Read and validate a TOML settings file.
+
+    Every key must be a :class:`Settings` field (``-`` may stand for ``_``) and every
+    value of the field's type; the check uses the dataclass's own annotations.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and the key: unreadable, not UTF-8, not TOML, an unknown
+        key, a value of the wrong type or an impossible value.
+    """
+    import msgspec
+
+    p = Path(path)
+    values = {str(k).replace("-", "_"): v for k, v in _file_values(p).items()}
+    unknown = [k for k in values if k not in SETTINGS_KEYS]
+    if unknown:
+        raise ConfigError(f"config file {p}: unknown key {', '.join(map(repr, unknown))}; "
+                          f"known keys: {', '.join(SETTINGS_KEYS)}")
+    try:
+        return msgspec.convert(values, Settings, strict=True)
+    except msgspec.ValidationError as err:
+        text, _, where = str(err).partition(" - at `$")
+        key = where.rstrip("`").lstrip(".") or "?"
+        raise ConfigError(f"config file {p}: key {key!r}: {text[:1].lower()}{text[1:]}") from err
+    except ConfigError as err:
+        raise ConfigError(f"config file {p}: {err}") from err
 
 
 def load_settings(path: str | os.PathLike | None = None, **overrides) -> Settings:
@@ -104,7 +212,7 @@ def load_settings(path: str | os.PathLike | None = None, **overrides) -> Setting
     ----------
     path
         A TOML file with keys named as the Settings attributes, at top level or
-        under ``[airq]``.
+        under ``[airq]`` (see :func:`read_settings_file`).
     **overrides
         Values from the command line; ``None`` means "not given".
 
@@ -113,31 +221,8 @@ def load_settings(path: str | os.PathLike | None = None, **overrides) -> Setting
     ConfigError
         If the file cannot be read or names an unknown key or a bad value.
     """
-    values: dict = {}
-    if path is not None:
-        p = Path(path)
-        try:
-            with p.open("rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError as err:
-            raise ConfigError(f"config file {p} not found") from err
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"config file {p} is not valid TOML: {err}") from err
-        data = data.get("airq", data)
-        known = {f.name for f in dataclasses.fields(Settings)} - {"extra"}
-        for key, value in data.items():
-            k = key.replace("-", "_")
-            if k not in known:
-                raise ConfigError(
-                    f"config file {p}: unknown key {key!r}; known keys: {', '.join(sorted(known))}"
-                )
-            if k in ("objectives", "bands_m"):
-                if not isinstance(value, list):
-                    raise ConfigError(f"config file {p}: {key} must be a list")
-                value = tuple(value)
-            values[k] = value
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = read_settings_file(path) if path is not None else Settings()
     try:
-        return Settings(**values)
+        return settings.replace(**overrides)
     except TypeError as err:
         raise ConfigError(f"bad setting: {err}") from err

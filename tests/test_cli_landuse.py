@@ -177,7 +177,15 @@ def test_layers_tiles_custom_from_config(runner, tmp_path):
     cfg = tmp_path / "airq.toml"
     cfg.write_text('tile_source = "https://tiles.example.org/os/{z}/{x}/{y}.png"\n')
     r = invoke(runner, ["layers", "tiles", "--config", str(cfg)], ok=False)
-    assert r.exit_code == 1  # no attribution can be given in TOML: refused, not unattributed
+    assert r.exit_code == 1  # a custom source without attribution: refused, not unattributed
+    assert "attribution" in r.stderr
+    cfg.write_text('tile_source = "https://tiles.example.org/os/{z}/{x}/{y}.png"\n'
+                   'tile_attribution = "Example Archive historic OS"\n'
+                   'tile_title = "OS 25 inch 1890s"\n')
+    r = invoke(runner, ["layers", "tiles", "--config", str(cfg), "-f", "json"])
+    custom = json.loads(r.stdout)[-1]
+    assert custom["id"] == "custom" and custom["attribution"] == "Example Archive historic OS"
+    assert custom["title"] == "OS 25 inch 1890s"
 
 
 # --------------------------------------------------------------------------- screen

@@ -275,7 +275,7 @@ def test_key_env_from_settings(monkeypatch):
     settings = Settings(maptiler_key_env="NLS_KEY")
     assert maptiler_key(settings) == "abc"
     assert maptiler_key() is None
-    assert maptiler_key(Settings(extra={"maptiler_key": "cfg"})) == "cfg"
+    assert maptiler_key(Settings(maptiler_key="cfg")) == "cfg"
 
 
 def test_unknown_tile_source():
@@ -305,7 +305,7 @@ def test_choose_tile_source(monkeypatch):
     assert choose_tile_source("k").source.id == "uk-osgb10k1888"
     custom = Settings(
         tile_source="https://tiles.example.org/{z}/{x}/{y}.png",
-        extra={"tile_attribution": "Example Archive"},
+        tile_attribution="Example Archive",
     )
     chosen = choose_tile_source(custom)
     assert chosen.url == "https://tiles.example.org/{z}/{x}/{y}.png"

@@ -200,8 +200,8 @@ def test_map_custom_historic_source_from_settings(demo_assessment, monkeypatch):
 
     monkeypatch.delenv("MAPTILER_KEY", raising=False)
     s = load_settings(None, tile_source="https://tiles.example.org/os/{z}/{x}/{y}.png")
-    s = dataclasses.replace(s, extra={"tile_attribution": "Example Archive historic OS",
-                                      "tile_title": "OS 25 inch 1890s"})
+    s = dataclasses.replace(s, tile_attribution="Example Archive historic OS",
+                            tile_title="OS 25 inch 1890s")
     page = _unescape(render_map_html(demo_assessment, tile_settings=s))
     assert "Historic OS: OS 25 inch 1890s" in page
     assert "https://tiles.example.org/os/{z}/{x}/{y}.png" in page

@@ -139,7 +139,7 @@ def maptiler_key(settings_or_key: Settings | str | None = None) -> str | None:
     settings_or_key
         A key (returned as is), or Settings: the key is read from the environment
         variable ``settings.maptiler_key_env`` (default ``MAPTILER_KEY``), else from
-        ``settings.extra["maptiler_key"]``. None reads ``MAPTILER_KEY``.
+        ``settings.maptiler_key``. None reads ``MAPTILER_KEY``.
 
     Returns
     -------
@@ -154,7 +154,7 @@ def maptiler_key(settings_or_key: Settings | str | None = None) -> str | None:
     if key:
         return key
     if settings is not None:
-        return str(settings.extra.get("maptiler_key", "")).strip() or None
+        return (settings.maptiler_key or "").strip() or None
     return None
 
 
@@ -270,8 +270,8 @@ def _custom_from_settings(settings: Settings | None) -> TileSource | None:
         return None
     return custom_tile_source(
         settings.tile_source,
-        str(settings.extra.get("tile_attribution", "")),
-        title=settings.extra.get("tile_title"),
+        settings.tile_attribution or "",
+        title=settings.tile_title,
     )
 
 
@@ -282,8 +282,8 @@ def list_tile_sources(settings_or_key: Settings | str | None = None) -> tuple[Ti
     ----------
     settings_or_key
         A MapTiler key, or Settings (key from its environment variable or
-        ``extra["maptiler_key"]``; a URL template in ``tile_source`` with
-        ``extra["tile_attribution"]`` adds a ``custom`` source). None reads
+        ``maptiler_key``; a URL template in ``tile_source`` with
+        ``tile_attribution`` adds a ``custom`` source). None reads
         ``MAPTILER_KEY``.
 
     Returns
