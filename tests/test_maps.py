@@ -113,21 +113,29 @@ def test_self_contained_inlines_every_asset(demo_assessment):
 
     page = render_map_html(demo_assessment, self_contained=True)
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
-    for f in ("leaflet/dist/leaflet.js", "leaflet/dist/leaflet.css",
+    for f in ("leaflet/dist/leaflet.js 1.9.3", "leaflet/dist/leaflet.css",
               "leaflet.fullscreen/Control.FullScreen.css",
               "leaflet-measure/dist/leaflet-measure.js", "jquery/dist/jquery.min.js"):
-        assert f"/* npm: {f} */" in page
+        assert f"/* airq/static/{f.split()[0]}: " in page
+    assert "/* airq/static/leaflet/dist/leaflet.js: leaflet 1.9.3, BSD-2-Clause */" in page
     assert "url(data:image/png;base64," in page  # leaflet's layer icons inlined
+    assert "url(data:image/svg+xml;base64," in page  # the fullscreen icon
     assert "bootstrap.min.css" not in page and "font-awesome" not in page.lower()
 
 
-def test_missing_asset_names_npm_ci(demo_assessment, tmp_path, monkeypatch):
-    from airq.errors import InputError
-    from airq.render.maps import render_map_html
+def test_damaged_assets_name_the_file_and_the_repair(demo_assessment, tmp_path):
+    import shutil
 
-    monkeypatch.setenv("AIRQ_ASSETS_DIR", str(tmp_path / "node_modules"))
-    with pytest.raises(InputError, match="npm ci"):
-        render_map_html(demo_assessment, self_contained=True)
+    from airq.errors import InputError
+    from airq.render.assets import inline_assets, static_root
+
+    root = tmp_path / "static"
+    shutil.copytree(static_root(), root)
+    (root / "leaflet" / "dist" / "leaflet.js").unlink()
+    (root / "jquery" / "dist" / "jquery.min.js").write_text("alert(1)")
+    with pytest.raises(InputError, match=r"leaflet/dist/leaflet.js \(missing\), "
+                                         r"jquery/dist/jquery.min.js \(altered\); reinstall"):
+        inline_assets("<html></html>", root)
 
 
 def test_map_needs_boundaries(demo_assessment):
@@ -172,9 +180,9 @@ def test_map_command_usage_errors(tmp_path_factory, monkeypatch, runner, tmp_pat
     assert res.exit_code == 2 and "-o/--output" in res.stderr
     res = runner.invoke(cli, base)
     assert res.exit_code == 2 and "--output" in res.stderr
-    monkeypatch.setenv("AIRQ_ASSETS_DIR", str(tmp_path / "nothing"))
+    monkeypatch.setattr("airq.render.assets.static_root", lambda: tmp_path / "nothing")
     res = runner.invoke(cli, [*base, "-o", str(tmp_path / "w.html"), "--self-contained"])
-    assert res.exit_code == 1 and "npm ci" in res.stderr
+    assert res.exit_code == 1 and "reinstall airq" in res.stderr
     assert not (tmp_path / "w.html").exists()
 
 

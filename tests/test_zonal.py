@@ -17,7 +17,7 @@ from tests.strategies import grouped_values, rectangles
 
 T = Affine(20, 0, 0, 0, -20, 100)  # 5 x 5 cells of 20 m, top-left (0, 100)
 V = np.arange(25, dtype=float).reshape(5, 5)
-PEER = Path(__file__).resolve().parents[2] / "shared" / "data" / "peer" / "rasterstats"
+PEER = Path(__file__).resolve().parent / "data" / "rasterstats"
 
 
 def brute_centres(geom, transform, shape):

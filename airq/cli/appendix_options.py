@@ -20,7 +20,7 @@ report_opt = click.option("--report", "report_path", type=click.Path(dir_okay=Fa
 self_contained_opt = click.option(
     "--self-contained", is_flag=True, default=False,
     help="Inline every script and stylesheet in the map so it works with no internet "
-         "(needs `npm ci`; tile layers then show nothing).")
+         "(Leaflet and its plugins ship with airq; tile layers then show nothing).")
 query_text_opt = click.option("--query-text", default=None, metavar="TEXT",
                               help="The resident's query as received, quoted in the report.")
 
@@ -62,7 +62,7 @@ def check_appendices(overwrite: bool, self_contained: bool = False, output_key: 
     if len(set(names)) != len(names):
         raise click.UsageError("two outputs have the same file name")
     if self_contained and paths.get("map_path"):
-        from airq.render.maps import check_assets
+        from airq.render.assets import check_assets
 
         check_assets()
     return out

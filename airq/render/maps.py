@@ -8,13 +8,9 @@ imported here only, never by the analysis modules.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import logging
-import mimetypes
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,37 +28,9 @@ BOUNDARY_COLOUR = "#ff7f00"
 SCALE_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 #: Colour of land-use record markers and search-band rings.
 LANDUSE_COLOUR = "#c51b7d"
-#: Environment variable naming a folder that holds the npm packages (a node_modules).
-ASSETS_ENV = "AIRQ_ASSETS_DIR"
 
 _OSM_ATTR = ('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
              "contributors")
-
-
-@dataclass(frozen=True)
-class _Asset:
-    """Where a CDN URL folium writes comes from in node_modules."""
-
-    pattern: str
-    package: str
-    path: str
-
-
-#: CDN URLs folium (and its plugins) write, and the npm file for each. Versions are
-#: pinned in package.json to the ones folium references.
-ASSETS = (
-    _Asset(r"/leaflet@[^/]+/dist/leaflet\.js$", "leaflet", "dist/leaflet.js"),
-    _Asset(r"/leaflet@[^/]+/dist/leaflet\.css$", "leaflet", "dist/leaflet.css"),
-    _Asset(r"code\.jquery\.com/jquery-3\.7\.1(\.min)?\.js$", "jquery", "dist/jquery.min.js"),
-    _Asset(r"/leaflet\.fullscreen@[^/]+/Control\.FullScreen(\.min)?\.js$", "leaflet.fullscreen",
-           "Control.FullScreen.js"),
-    _Asset(r"/leaflet\.fullscreen@[^/]+/Control\.FullScreen(\.min)?\.css$",
-           "leaflet.fullscreen", "Control.FullScreen.css"),
-    _Asset(r"/leaflet-measure@[^/]+/dist/leaflet-measure(\.min)?\.js$", "leaflet-measure",
-           "dist/leaflet-measure.js"),
-    _Asset(r"/leaflet-measure@[^/]+/dist/leaflet-measure(\.min)?\.css$", "leaflet-measure",
-           "dist/leaflet-measure.css"),
-)
 
 
 def _fmt(v: float) -> str:
@@ -470,120 +438,18 @@ def _points_layer(s: Samples, scale: Scale, show: bool):
     return fg
 
 
-# --------------------------------------------------------------------------- assets
-
-
-def assets_dir() -> Path:
-    """Return the folder of npm packages: ``$AIRQ_ASSETS_DIR`` or the repo's node_modules."""
-    env = os.environ.get(ASSETS_ENV, "").strip()
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "node_modules"
-
-
-def check_assets(root: Path | None = None) -> Path:
-    """Check that every file --self-contained inlines is installed; return the folder.
-
-    Raises
-    ------
-    InputError
-        Naming the missing files and ``npm ci``.
-    """
-    root = root or assets_dir()
-    missing = [f"{a.package}/{a.path}" for a in ASSETS if not (root / a.package / a.path).is_file()]
-    if missing:
-        raise InputError(
-            f"--self-contained needs the map assets from npm, missing in {root}: "
-            f"{', '.join(missing)}; run `npm ci` in {root.parent} (package.json lists them) "
-            f"or set {ASSETS_ENV} to a node_modules folder that has them")
-    return root
-
-
-def _asset_file(url: str, root: Path) -> Path:
-    for asset in ASSETS:
-        if re.search(asset.pattern, url):
-            path = root / asset.package / asset.path
-            if not path.is_file():
-                raise InputError(
-                    f"{path} is missing, needed for --self-contained (in place of {url}); "
-                    f"run `npm ci` in {root.parent} or set {ASSETS_ENV} to a node_modules "
-                    "folder that has the packages in package.json")
-            return path
-    raise InputError(f"no local copy known for {url}; --self-contained cannot inline it "
-                     "(add it to airq.render.maps.ASSETS and package.json)")
-
-
-def _data_uri(path: Path) -> str:
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if path.suffix == ".svg":
-        mime = "image/svg+xml"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
-
-
-def _inline_css(path: Path) -> str:
-    """Return the stylesheet with each relative ``url(...)`` it uses replaced by a data URI."""
-    text = path.read_text("utf-8")
-
-    def sub(m: re.Match) -> str:
-        ref = m.group(2)
-        if ref.startswith(("data:", "#", "http:", "https:")):
-            return m.group(0)
-        target = (path.parent / ref.split("?")[0].split("#")[0]).resolve()
-        if not target.is_file():
-            return m.group(0)
-        return f"url({_data_uri(target)})"
-
-    return re.sub(r"url\((['\"]?)([^'\")]+)\1\)", sub, text)
-
-
-def inline_assets(page: str, root: Path | None = None) -> str:
-    """Replace each ``<script src>`` and stylesheet ``<link href>`` with the file's content.
-
-    Parameters
-    ----------
-    page
-        HTML written by folium.
-    root
-        The node_modules folder; default :func:`assets_dir`.
-
-    Returns
-    -------
-    str
-        HTML that loads no script or stylesheet from the network.
-
-    Raises
-    ------
-    InputError
-        If a file is missing (the message says to run ``npm ci``) or a URL is unknown.
-    """
-    root = root or assets_dir()
-
-    def script(m: re.Match) -> str:
-        path = _asset_file(m.group(1), root)
-        body = path.read_text("utf-8").replace("</script", "<\\/script")
-        return f"<script>/* npm: {path.relative_to(root)} */\n{body}\n</script>"
-
-    def link(m: re.Match) -> str:
-        path = _asset_file(m.group(1), root)
-        return f"<style>/* npm: {path.relative_to(root)} */\n{_inline_css(path)}\n</style>"
-
-    page = re.sub(r'<script src="(https?://[^"]+)"></script>', script, page)
-    page = re.sub(r'<link rel="stylesheet" href="(https?://[^"]+)"\s*/?>', link, page)
-    left = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', page)
-    if left:
-        raise InputError(f"could not inline {', '.join(left)}")
-    return page
-
-
 def render_map_html(a: Assessment, *, self_contained: bool = False, tile_settings=None,
                     show: str | None = None) -> str:
     """Render the map as one HTML page (see :func:`build_map`).
 
-    With ``self_contained`` every script and stylesheet is inlined from the npm
-    packages, so the page works with no internet (tile layers then show nothing).
+    With ``self_contained`` every script and stylesheet is inlined from the copies
+    shipped in the package (:mod:`airq.render.assets`), so the page works with no
+    internet (tile layers then show nothing).
     """
     page = build_map(a, tile_settings=tile_settings, show=show).get_root().render()
     if self_contained:
+        from airq.render.assets import inline_assets
+
         page = inline_assets(page)
     return page
 
