@@ -60,6 +60,6 @@ def test_nothing_needs_npm():
                  *ROOT.glob("docs/*.md"), ROOT / "README.md",
                  *(ROOT / d / "README.md" for d in ("grids", "boundaries", "maps"))]:
         text = path.read_text("utf-8")
-        assert "node_modules" not in text or path.name in ("test_assets.py", "test_wheel.py"), \
-            path
+        if path.suffix != ".md" and path.name not in ("test_assets.py", "test_wheel.py"):
+            assert "node_modules" not in text, path
         assert shared not in text and "/work/" + "shared" not in text, path
