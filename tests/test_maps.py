@@ -90,7 +90,8 @@ def test_map_layers_legend_and_colours(demo_assessment, monkeypatch):
     assert "43.0 (no point inside: the cell it lies in)" in page
     # land-use popups carry name, category, dates and distance
     assert "Former Clay Lane Pit" in page and "1931-01-01 to 1948-12-31" in page
-    assert "98 m N of the site" in page
+    assert "98 m north of the site boundary (50-250 m)" in page
+    assert "approximate" not in page
     # attributions for every source
     assert "OpenStreetMap</a> contributors" in page and "Esri" in page
     assert "LAEI 2013 (update) (synthetic demo grids)" in page

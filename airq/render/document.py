@@ -156,7 +156,7 @@ def _air_quality(a: Assessment) -> str:
 
 
 def _land_use(a: Assessment) -> str:
-    from airq.render.landuse_text import _share_text, dates_cell, notes_cell
+    from airq.render.landuse_text import _share_text, dates_cell, notes_cell, number_cell
 
     s = a.land_use
     if s is None:
@@ -174,27 +174,28 @@ def _land_use(a: Assessment) -> str:
     others = [r for r in s.records if r.epoch is None]
     if others:
         out.append("<h3>Records on the site and nearby</h3>")
-        head = "".join(f"<th>{h}</th>" for h in ("Distance", "Dir.", "Band", "Layer",
+        head = "".join(f"<th>{h}</th>" for h in ("No.", "Distance", "Dir.", "Band", "Layer",
                                                    "Category", "Name", "Dates"))
         body = []
         for r in others:
             name = r.name + (f" ({r.reference})" if r.reference else "") if r.name else \
                 (r.reference or "")
-            cells = [f"{r.distance_m:.0f} m", r.direction or "-", r.band, r.layer,
-                     r.category or "", name, dates_cell(r)]
+            cells = [number_cell(r), f"{r.distance_m:.0f} m", r.direction or "-", r.band,
+                     r.layer, r.category or "", name, dates_cell(r)]
             body.append("<tbody class='record'><tr>" + "".join(
-                f"<td class='{'num' if i == 0 else ''}'>{_e(c)}</td>"
+                f"<td class='{'num' if i < 2 else ''}'>{_e(c)}</td>"
                 for i, c in enumerate(cells)) + "</tr>")
             notes = notes_cell(r, width=None)
             if notes:
-                body.append(f"<tr><td></td><td colspan='6' class='notes'>{_e(notes)}</td></tr>")
+                body.append(f"<tr><td></td><td></td><td colspan='6' class='notes'>{_e(notes)}"
+                            "</td></tr>")
             body.append("</tbody>")
         cols = "".join(f"<col style='width:{w}'>" for w in
-                       ("17mm", "10mm", "18mm", "30mm", "24mm", "auto", "27mm"))
+                       ("9mm", "15mm", "10mm", "18mm", "28mm", "22mm", "auto", "25mm"))
         out.append(f"<table class='records'><colgroup>{cols}</colgroup><thead><tr>{head}</tr>"
                    f"</thead>{''.join(body)}</table>")
-        out.append('<p class="small">Distance from the site boundary to the feature; '
-                   "direction from the centre of the site.</p>")
+        out.append('<p class="small">No.: the number on the maps. Distance from the site '
+                   "boundary to the feature; direction from the centre of the site.</p>")
     return "".join(out)
 
 

@@ -120,6 +120,11 @@ def _name_cell(r: LandUseRecord) -> str:
     return r.name or r.reference or ""
 
 
+def number_cell(r: LandUseRecord) -> str:
+    """Return the record's number as shown on the map and figures, or ``-`` on the site."""
+    return "-" if r.number is None else str(r.number)
+
+
 def _direction_cell(r: LandUseRecord) -> str:
     return r.direction or "-"
 
@@ -187,9 +192,11 @@ def render_text(screening: LandUseScreening) -> str:
     lines = ["Land-use history screening", ""]
     lines.append(" ".join([_search_sentence(s)] + [v.text for v in s.verdicts]))
     if s.records:
-        headers = ["distance", "dir", "band", "layer", "category", "name", "dates", "notes"]
+        headers = ["no.", "distance", "dir", "band", "layer", "category", "name", "dates",
+                   "notes"]
         rows = [
             [
+                number_cell(r),
                 f"{r.distance_m:.1f} m",
                 _direction_cell(r),
                 r.band,
@@ -201,8 +208,9 @@ def render_text(screening: LandUseScreening) -> str:
             ]
             for r in s.records
         ]
-        lines += ["", "Records (distance from the site boundary; direction from its centre)"]
-        lines += _table(headers, rows, right={0})
+        lines += ["", "Records (no. as on the maps; distance from the site boundary; "
+                  "direction from its centre)"]
+        lines += _table(headers, rows, right={0, 1})
     for layer, entries in _timeline_by_layer(s).items():
         lines += ["", f"Land use on the site by map epoch (layer {layer})"]
         lines.append("  " + "; ".join(f"{t.epoch}: {_share_text(t)}" for t in entries))
@@ -249,13 +257,15 @@ def render_markdown(screening: LandUseScreening) -> str:
             "",
             "### Records",
             "",
-            "Distance from the site boundary; direction from the centre of the site.",
+            "No. as on the maps; distance from the site boundary; direction from the centre "
+            "of the site.",
             "",
-            "| Distance (m) | Direction | Band | Layer | Category | Name | Dates | Notes |",
-            "|---:|---|---|---|---|---|---|---|",
+            "| No. | Distance (m) | Direction | Band | Layer | Category | Name | Dates | Notes |",
+            "|---:|---:|---|---|---|---|---|---|---|",
         ]
         for r in s.records:
             cells = [
+                number_cell(r),
                 f"{r.distance_m:.1f}",
                 _direction_cell(r),
                 r.band,

@@ -18,6 +18,7 @@ import numpy as np
 
 from airq.errors import InputError
 from airq.read.grids import POLLUTANTS
+from airq.render.map_landuse import NUMBER_CSS, bands_layer, landuse_layers, search_bounds_wgs84
 from airq.results import SYNTHETIC_BANNER, Assessment, Samples
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,11 @@ _CSS = """
 .airq-sources {color: #444; font-size: 11px; margin-top: 2px;}
 .airq-synthetic {color: #fff; background: #b00; font-weight: bold; padding: 2px 4px;
   margin: 3px 0; letter-spacing: .03em;}
+@media (max-width: 700px) {
+  .airq-title {max-width: 55vw; font-size: 10px; padding: 4px 6px;}
+  .airq-title h1 {font-size: 12px;}
+  .airq-legend {width: 160px; font-size: 9.5px;}
+}
 </style>
 """
 
@@ -208,48 +214,6 @@ def data_attribution(a: Assessment) -> str:
     return "; ".join(parts)
 
 
-def _records_layer(a: Assessment, area, to_wgs):
-    """Markers for land-use records off the site, at their distance and direction.
-
-    Records carry a distance from the site's edge and a bearing from its centre, not
-    a geometry, so each marker stands on that bearing at that distance beyond the
-    edge; popups say the position is approximate.
-    """
-    import folium
-    import shapely
-
-    from airq.render.landuse_text import dates_cell
-
-    groups = {}
-    c = area.centroid
-    reach = max(area.bounds[2] - area.bounds[0], area.bounds[3] - area.bounds[1]) * 2 + 1e4
-    for r in a.land_use.records:
-        if r.on_site or r.bearing_deg is None:  # on the site: the site itself marks it
-            continue
-        th = np.radians(r.bearing_deg)
-        dx, dy = np.sin(th), np.cos(th)
-        ray = shapely.LineString([(c.x, c.y), (c.x + dx * reach, c.y + dy * reach)])
-        hit = ray.intersection(area.boundary)
-        edge = max((shapely.Point(c.x, c.y).distance(p) for p in
-                    getattr(hit, "geoms", [hit]) if not p.is_empty), default=0.0)
-        t = edge + r.distance_m
-        lon, lat = to_wgs.transform(c.x + dx * t, c.y + dy * t)
-        g = groups.get(r.layer)
-        if g is None:
-            g = groups[r.layer] = folium.FeatureGroup(name=f"Land use: {r.layer}", show=True)
-        popup = (f"<b>{html.escape(r.name or r.category or r.layer)}</b><br>"
-                 f"layer {html.escape(r.layer)}<br>category {html.escape(r.category or '-')}<br>"
-                 f"dates {html.escape(dates_cell(r) or '-')}<br>"
-                 f"{r.distance_m:.0f} m {html.escape(r.direction or '')} of the site "
-                 f"({html.escape(r.band)})<br><i>marker placed at that distance and direction; "
-                 f"approximate</i>")
-        folium.CircleMarker([lat, lon], radius=7, color=LANDUSE_COLOUR, weight=2, fill=True,
-                            fill_color="#ffffff", fill_opacity=0.9,
-                            tooltip=html.escape(r.name or r.category or r.layer),
-                            popup=folium.Popup(popup, max_width=300)).add_to(g)
-    return list(groups.values())
-
-
 def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
     """Build the interactive map of an Assessment.
 
@@ -274,7 +238,6 @@ def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
         If the assessment carries no boundary geometry.
     """
     import folium
-    import shapely
     from folium import plugins
 
     if a.boundaries_gdf is None or len(a.boundaries_gdf) == 0:
@@ -288,7 +251,12 @@ def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
     # awesome-markers, which this map does not use and which would each be a download.
     m.default_js = [js for js in m.default_js if js[0] in ("leaflet", "jquery")]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
+    # Open on the site and its whole search area (the site alone without land use).
+    search = search_bounds_wgs84(a.land_use)
+    if search is not None:
+        m.fit_bounds(search, padding=(10, 10))
+    else:
+        m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30))
 
     # Base layers: OpenStreetMap shows first; the others wait in the layer control.
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", attr=_OSM_ATTR,
@@ -296,25 +264,20 @@ def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
     _xyz_layer(m, "Esri.WorldGrayCanvas", "Light grey (Esri)")
     _xyz_layer(m, "Esri.WorldImagery", "Aerial imagery (Esri)")
     for src in historic_sources(tile_settings):
-        folium.TileLayer(tiles=src.url, attr=src.attribution,
-                         name=f"Historic OS: {src.source.title} ({src.source.epochs})",
+        folium.TileLayer(tiles=src.url, attr=html.escape(src.attribution),
+                         name=html.escape(f"Historic OS: {src.source.title} "
+                                          f"({src.source.epochs})"),
                          max_zoom=20, max_native_zoom=src.source.max_zoom,
                          min_zoom=src.source.min_zoom, overlay=False, show=False).add_to(m)
 
     scales = colour_scales(a)
-    to_wgs = _transformer(str(gdf.crs))
-    area = shapely.union_all(gdf.geometry.values)
-    if a.land_use is not None and a.land_use.bands_m:
-        rings = folium.FeatureGroup(name="Land-use search bands", show=True)
-        for edge in a.land_use.bands_m:
-            if edge <= 0:
-                continue
-            ring = gpd_series([area.buffer(edge)], gdf.crs).to_crs("EPSG:4326")
-            folium.GeoJson(ring.__geo_interface__, name=f"{edge:g} m",
-                           style_function=lambda _f: {"color": LANDUSE_COLOUR, "weight": 1.5,
-                                                      "dashArray": "6 4", "fill": False},
-                           tooltip=f"{edge:g} m from the site").add_to(rings)
-        rings.add_to(m)
+    screening = a.land_use
+    if screening is not None:
+        rings = bands_layer(screening)
+        if rings is not None:
+            rings.add_to(m)
+        for g in landuse_layers(screening):
+            g.add_to(m)
 
     _boundaries_layer(a, wgs).add_to(m)
 
@@ -324,20 +287,37 @@ def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
             continue
         _points_layer(s, scales[s.pollutant], _sample_name(s) == default).add_to(m)
 
-    if a.land_use is not None:
-        for g in _records_layer(a, area, to_wgs):
-            g.add_to(m)
-
     plugins.Fullscreen(position="topleft").add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="meters",
                            primary_area_unit="sqmeters").add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    control = folium.LayerControl(collapsed=False, position="topright")
+    control.add_to(m)
     name = m.get_name()
-    m.get_root().header.add_child(folium.Element(_CSS))
+    m.get_root().header.add_child(folium.Element(_CSS.replace("</style>", NUMBER_CSS
+                                                              + "</style>")))
     js = (_control_js(name, _title_html(a), "topleft", "airq-title leaflet-control")
-          + _control_js(name, _legend_html(scales), "bottomright", "airq-legend-box"))
+          + _control_js(name, _legend_html(scales), "bottomright", "airq-legend-box")
+          + _collapse_js(name, control.get_name()))
     m.add_child(_script(js))
     return m
+
+
+#: Below this window width (CSS pixels) the layer control starts collapsed.
+SMALL_SCREEN_PX = 700
+
+
+def _collapse_js(map_name: str, control_name: str) -> str:
+    """Collapse the layer control on small screens (a tap on its icon opens it)."""
+    return f"""
+(function() {{
+  var ctrl = {control_name};
+  if (window.matchMedia && window.matchMedia('(max-width: {SMALL_SCREEN_PX}px)').matches) {{
+    ctrl.remove();
+    ctrl.options.collapsed = true;
+    ctrl.addTo({map_name});
+  }}
+}})();
+"""
 
 
 def _script(js: str):

@@ -62,6 +62,13 @@ class LandUseRecord:
         Further attributes: for EA landfill the waste types, gas and leachate
         control, licence holder...; for other layers the unmapped attributes as
         they are.
+    number
+        The record's number on the map, the figure, the report's table and the
+        text output (1, 2, ... in record order), for records off the site; None on
+        the site (the site itself marks those).
+    geometry
+        The feature's shape in EPSG:27700 (the layer's CRS), clipped to the search
+        area (the site buffered by the largest band); not part of :meth:`to_dict`.
     """
 
     layer: str
@@ -81,6 +88,8 @@ class LandUseRecord:
     date_flag: str | None = None
     epoch: int | str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    number: int | None = None
+    geometry: Any = field(default=None, compare=False, repr=False)
 
     @property
     def on_site(self) -> bool:
@@ -89,7 +98,8 @@ class LandUseRecord:
 
     def to_dict(self) -> dict:
         """Return JSON-ready values (distance to 0.1 m, bearing to 0.1 degree)."""
-        d = dataclasses.asdict(self)
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+             if f.name != "geometry"}
         d["distance_m"] = round(self.distance_m, 1)
         d["bearing_deg"] = None if self.bearing_deg is None else round(self.bearing_deg, 1)
         d["details"] = dict(self.details)
@@ -218,6 +228,12 @@ class LandUseScreening:
         Provenance of each layer screened.
     area_m2
         Area of the site in square metres.
+    synthetic
+        Whether any layer is airq's synthetic demo data.
+    area
+        The site (the union of the boundaries) in EPSG:27700, from which the bands
+        are measured; maps draw the bands as buffers of it. Not part of
+        :meth:`to_dict`.
     """
 
     records: tuple[LandUseRecord, ...]
@@ -228,11 +244,18 @@ class LandUseScreening:
     layers: tuple[LayerProvenance, ...]
     area_m2: float = 0.0
     synthetic: bool = False
+    area: Any = field(default=None, compare=False, repr=False)
 
     @property
     def search_m(self) -> float:
         """The search distance: the largest band edge."""
         return self.bands_m[-1]
+
+    def band_area(self, edge_m: float):
+        """Return the site buffered by ``edge_m`` metres (a band's outer edge), EPSG:27700."""
+        if self.area is None:
+            return None
+        return self.area if edge_m <= 0 else self.area.buffer(edge_m, quad_segs=32)
 
     def records_for(self, layer: str) -> tuple[LandUseRecord, ...]:
         """Return the records of one layer."""

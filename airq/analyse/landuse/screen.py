@@ -8,6 +8,7 @@ that covers the centroid has no direction.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -76,17 +77,19 @@ def screen_landuse(
     edges = check_bands(bands_m)
     labels = band_labels(edges)
     shapely.prepare(area)
+    search_area = area.buffer(edges[-1], quad_segs=32) if edges[-1] > 0 else area
+    shapely.prepare(search_area)
     records: list[LandUseRecord] = []
     timeline: list[TimelineEntry] = []
     verdicts: list[LayerVerdict] = []
     for layer in layers:
-        found = _layer_records(area, layer, edges, labels)
+        found = _layer_records(area, search_area, layer, edges, labels)
         entries = landuse_timeline(area, layer) if "epoch" in layer.mapping else ()
         records.extend(found)
         timeline.extend(entries)
         verdicts.append(layer_verdict(layer, found, entries, edges, labels))
     return LandUseScreening(
-        records=tuple(records),
+        records=number_records(records),
         timeline=tuple(timeline),
         verdicts=tuple(verdicts),
         bands_m=edges,
@@ -94,7 +97,25 @@ def screen_landuse(
         layers=tuple(layer.provenance for layer in layers),
         area_m2=float(area.area),
         synthetic=_any_synthetic(layers),
+        area=area,
     )
+
+
+def number_records(records: Sequence[LandUseRecord]) -> tuple[LandUseRecord, ...]:
+    """Give the records off the site numbers 1, 2, ... in order; on-site records get None.
+
+    The number is what the map, the figures, the report's table and the text output
+    show for a record, as commercial search reports do.
+    """
+    out = []
+    n = 0
+    for r in records:
+        if r.on_site:
+            out.append(dataclasses.replace(r, number=None))
+        else:
+            n += 1
+            out.append(dataclasses.replace(r, number=n))
+    return tuple(out)
 
 
 def _any_synthetic(layers) -> bool:
@@ -105,7 +126,7 @@ def _any_synthetic(layers) -> bool:
                for layer in layers)
 
 
-def _layer_records(area, layer: Layer, edges, labels) -> list[LandUseRecord]:
+def _layer_records(area, search_area, layer: Layer, edges, labels) -> list[LandUseRecord]:
     gdf = layer.gdf
     search_m = edges[-1]
     if search_m > 0:
@@ -119,6 +140,11 @@ def _layer_records(area, layer: Layer, edges, labels) -> list[LandUseRecord]:
     idx, geoms, dist = idx[keep], geoms[keep], dist[keep]
     bands = np.searchsorted(np.asarray(edges), dist, side="left")
     bearing, direction = directions_from(area.centroid, geoms)
+    # The shape as drawn: the part inside the search area (a long railway or a large
+    # landfill reaches beyond it); a feature just touching its edge keeps its own shape.
+    inside = shapely.covers(search_area, geoms)
+    clipped = np.where(inside, geoms, shapely.intersection(geoms, search_area))
+    clipped = np.where(shapely.is_empty(clipped), geoms, clipped)
     order = np.argsort(dist, kind="stable")
     attrs = gdf.drop(columns=gdf.geometry.name)
     out = []
@@ -133,12 +159,14 @@ def _layer_records(area, layer: Layer, edges, labels) -> list[LandUseRecord]:
                 direction[i],
                 None if np.isnan(bearing[i]) else float(bearing[i]),
                 labels[int(bands[i])],
+                clipped[i],
             )
         )
     return out
 
 
-def _record(layer: Layer, index: int, row: pd.Series, distance, direction, bearing, band):
+def _record(layer: Layer, index: int, row: pd.Series, distance, direction, bearing, band,
+            geometry=None):
     m = layer.mapping
     start = parse_date(row[m["start"]]) if "start" in m else ParsedDate(None, None)
     end = parse_date(row[m["end"]]) if "end" in m else ParsedDate(None, None)
@@ -190,4 +218,5 @@ def _record(layer: Layer, index: int, row: pd.Series, distance, direction, beari
         date_flag="; ".join(flags) or None,
         epoch=epoch,
         details=details,
+        geometry=geometry,
     )
