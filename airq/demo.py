@@ -31,8 +31,11 @@ import numpy as np
 
 from airq.demo_editions import (
     LAEI2022_ZIP_REL,
+    NATIONAL_BROWNFIELD_REL,
     laei2022_description,
     laei2022_fields,
+    national_brownfield_csv,
+    national_brownfield_description,
     write_laei2022_zip,
 )
 from airq.errors import OutputError
@@ -151,6 +154,9 @@ class DemoFiles:
     laei2022_zip
         A zip in the LAEI 2022 layout (``ASCII/LAEI2022_V1_<P>.asc``, one CSV), model
         year 2022; written, not catalogued.
+    brownfield_national
+        A ``brownfield-land.csv`` in the national planning-data layout; written, not
+        catalogued.
     """
 
     root: Path
@@ -163,6 +169,7 @@ class DemoFiles:
     boundaries_manifest: Path
     markers: tuple[Path, ...]
     laei2022_zip: Path | None = None
+    brownfield_national: Path | None = None
 
 
 def _grid_relpath(year: int, pollutant: str, suffix: str = ".asc") -> Path:
@@ -209,6 +216,7 @@ def _data_files() -> list[tuple[Path, str]]:
         (_EPOCHS_REL, "SYNTHETIC land use by historical map epoch (1895, 1920, 1938, "
          "1960), EPSG:27700"),
         (_BROWNFIELD_REL, "SYNTHETIC brownfield land register rows (GeoX/GeoY in BNG)"),
+        (NATIONAL_BROWNFIELD_REL, national_brownfield_description()),
     ]  # fmt: skip
     return files
 
@@ -762,6 +770,9 @@ def _write_all(staging: Path) -> None:
     _write_gpkg(_industry_frame(), staging / _INDUSTRY_REL, "former_industry")
     _write_gpkg(_epochs_frame(), staging / _EPOCHS_REL, "landuse_epochs")
     (staging / _BROWNFIELD_REL).write_text(_brownfield_csv(), encoding="utf-8", newline="\n")
+    street = plots.loc[plots["street"] == DEMO_STREET].geometry.union_all()
+    (staging / NATIONAL_BROWNFIELD_REL).write_text(national_brownfield_csv(street),
+                                                   encoding="utf-8", newline="\n")
 
     data = _data_files()
     for folder in (_GRID_DIR, _BOUNDARY_DIR):
@@ -857,6 +868,7 @@ def write_demo(root: Path, overwrite: bool = False) -> DemoFiles:
         boundaries_manifest=root / _BOUNDARY_DIR / MANIFEST_NAME,
         markers=(root / _GRID_DIR / MARKER_NAME, root / _BOUNDARY_DIR / MARKER_NAME),
         laei2022_zip=root / LAEI2022_ZIP_REL,
+        brownfield_national=root / NATIONAL_BROWNFIELD_REL,
     )  # fmt: skip
 
 

@@ -1,9 +1,9 @@
-"""SYNTHETIC demo files in the newer published grid layouts: an LAEI 2022 zip.
+"""SYNTHETIC demo files in the newer published layouts: LAEI 2022, national brownfield land.
 
 :mod:`airq.demo` writes the main demo (LAEI 2013 update grids, plots, land-use
 layers) and calls in here for the layouts added later. The files are written but not
-catalogued by ``airq demo``, so the demo's main example keeps its model years;
-``airq grids add`` catalogues them.
+catalogued by ``airq demo``, so the demo's main example keeps its model years and
+layers; ``airq grids add`` and ``airq layers add`` (or ``--layer FILE``) use them.
 
 The LAEI 2022 zip holds ``ASCII/LAEI2022_V1_<P>.asc`` (P = NO2, PM10m, PM10d, PM25) and
 ``CSV/LAEI2022_V1_NO2.csv`` (``x,y,conc``), the names the GLA publishes; no ``.prj``
@@ -13,6 +13,8 @@ every other demo value.
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -109,3 +111,91 @@ def write_laei2022_zip(path: Path, fields: dict[str, np.ndarray],
         for left in scratch.glob("*"):
             left.unlink()
         scratch.rmdir()
+
+
+#: The national brownfield land dataset (planning data platform layout), relative to the
+#: demo root.
+NATIONAL_BROWNFIELD_REL = Path("boundaries", "demo", "landuse", "brownfield-land.csv")
+#: Columns of ``brownfield-land.csv`` as the planning data platform publishes them.
+NATIONAL_BROWNFIELD_COLUMNS = (
+    "dataset", "end-date", "entity", "entry-date", "geojson", "geometry", "name",
+    "organisation-entity", "point", "prefix", "reference", "start-date", "typology",
+    "deliverable", "hazardous-substances", "hectares", "minimum-net-dwellings",
+    "maximum-net-dwellings", "notes", "organisation", "ownership-status",
+    "planning-permission-date", "planning-permission-status", "planning-permission-type",
+    "site-address", "site-plan-url",
+)  # fmt: skip
+#: Distances (m) of the two point sites from the demo street's plots.
+NATIONAL_BROWNFIELD_NEAR_M, NATIONAL_BROWNFIELD_FAR_M = 107.0, 3800.0
+
+
+def national_brownfield_description() -> str:
+    """Return the manifest description of the national brownfield demo file."""
+    return ("SYNTHETIC rows in the national brownfield-land.csv layout (planning data "
+            "platform): WKT points and one WKT boundary in WGS84, one row without a location; "
+            "not catalogued by `airq demo`")
+
+
+def _east_of(street, distance_m: float):
+    """Return a point due east of the street's plots, ``distance_m`` from them (to 1 mm)."""
+    from shapely import Point
+
+    xmin, ymin, xmax, ymax = street.bounds
+    y = (ymin + ymax) / 2
+    x = xmax + distance_m
+    for _ in range(20):  # the plots' east edge is not quite north-south
+        gap = distance_m - street.distance(Point(x, y))
+        if abs(gap) < 1e-4:
+            break
+        x += gap
+    return x, y
+
+
+def national_brownfield_csv(street) -> str:
+    """Rows of a national ``brownfield-land.csv`` around the demo street, as published.
+
+    Parameters
+    ----------
+    street
+        The union of the demo street's plots, EPSG:27700.
+
+    Returns
+    -------
+    str
+        CSV text: a site 107 m east of the plots, one 3.8 km east, one with a site
+        boundary near Station Parade, and one whose location was never entered.
+    """
+    from pyproj import Transformer
+    from shapely import box
+
+    to_wgs84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+    def lonlat(x, y):
+        lon, lat = to_wgs84.transform(x, y)
+        return f"{lon:.8f} {lat:.8f}"
+
+    near = _east_of(street, NATIONAL_BROWNFIELD_NEAR_M)
+    far = _east_of(street, NATIONAL_BROWNFIELD_FAR_M)
+    depot = box(548700.0, 186760.0, 548790.0, 186830.0)
+    ring = ", ".join(lonlat(x, y) for x, y in depot.exterior.coords)
+    org = "Demo Borough Council (SYNTHETIC DEMO DATA)"
+    rows = [
+        ("DEMO-NBL-001", "Former Heath Lane Coal Yard", f"POINT({lonlat(*near)})", "",
+         "2018-12-14", "", "0.31"),
+        ("DEMO-NBL-002", "Land at Marsh Farm", f"POINT({lonlat(*far)})", "", "2019-12-18", "",
+         "2.40"),
+        ("DEMO-NBL-003", "Station Parade Depot", f"POINT({lonlat(*depot.centroid.coords[0])})",
+         f"MULTIPOLYGON((({ring})))", "2017-12-20", "2021-03-31", "0.63"),
+        ("DEMO-NBL-004", "Land off Rose Lane", "", "", "2023-12-19", "", "0.20"),
+    ]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=NATIONAL_BROWNFIELD_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for i, (ref, name, point, geometry, start, end, hectares) in enumerate(rows, start=1):
+        writer.writerow({c: "" for c in NATIONAL_BROWNFIELD_COLUMNS} | {
+            "dataset": "brownfield-land", "entity": str(1_990_000 + i), "end-date": end,
+            "entry-date": start, "geometry": geometry, "name": name,
+            "organisation-entity": "9999", "organisation": org, "point": point,
+            "prefix": "brownfield-land", "reference": ref, "start-date": start,
+            "hectares": hectares, "site-address": f"{name}, Demo Borough (SYNTHETIC)"})
+    return buf.getvalue()

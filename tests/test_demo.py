@@ -118,7 +118,7 @@ def test_layout(files):
     assert files.manifest == root / "grids" / "demo" / "manifest.json"
     every = [*files.grids, files.grid_csv, files.boundaries, files.boundaries_wgs84,
              *files.layers, *files.markers, files.manifest, files.boundaries_manifest,
-             files.laei2022_zip]  # fmt: skip
+             files.laei2022_zip, files.brownfield_national]  # fmt: skip
     assert all(p.is_file() and p.stat().st_size > 0 for p in every)
     # Nothing else: no staging folder left behind, no sidecars.
     written = {p for p in root.rglob("*") if p.is_file()}
@@ -431,6 +431,24 @@ def test_laei2022_zip(files):
     assert np.allclose(ratio, 0.90, atol=1e-3)
     assert csv[0] == "x,y,conc" and len(csv) - 1 == int((~nodata).sum())
     assert demo.is_synthetic(files.laei2022_zip)
+
+
+def test_national_brownfield(files, plots):
+    """The national layout: sites 107 m and 3.8 km from Woodlands Avenue, one unlocated row."""
+    from airq.analyse.landuse import screen_landuse
+    from airq.read.layers import LandUseWarning, read_layer
+
+    with pytest.warns(LandUseWarning, match="1 row.* without a usable location"):
+        layer = read_layer(files.brownfield_national)
+    assert layer.schema == "brownfield-land" and layer.feature_count == 3
+    street = plots.loc[plots["street"] == demo.DEMO_STREET].geometry.union_all()
+    pts = layer.gdf.set_index("reference").geometry
+    assert street.distance(pts["DEMO-NBL-001"]) == pytest.approx(107.0, abs=0.01)
+    assert street.distance(pts["DEMO-NBL-002"]) == pytest.approx(3800.0, abs=0.01)
+    records = screen_landuse(street, [layer]).records
+    assert [(r.reference, round(r.distance_m)) for r in records] == [("DEMO-NBL-001", 107)]
+    assert pd.read_csv(files.brownfield_national)["organisation"].str.contains(
+        "SYNTHETIC").all()
 
 
 def test_deterministic(files, tmp_path):

@@ -381,7 +381,7 @@ def test_brownfield_csv_recognised(tmp_path):
         "x,BD003,No Coordinates,,,OSGB36,0.1,,2018-06-30\n",
         encoding="utf-8",
     )
-    with pytest.warns(LandUseWarning, match="1 feature"):
+    with pytest.warns(LandUseWarning, match=r"1 row\(s\) without a usable location .*row 4"):
         layer = read_layer(path)
     assert layer.kind == "brownfield"
     assert layer.provenance.dropped_features == 1

@@ -22,8 +22,8 @@ def demo(root, no_register, overwrite):
     PM2.5 (µg/m³) and PM10d (days) for model years 2013 and 2020 around Chadwell
     Heath, residential plots along six fictional streets, and historic land-use
     layers. Every output made from them says SYNTHETIC DEMO DATA. A zip in the
-    LAEI 2022 layout (model year 2022) is written but not catalogued: add it with
-    `airq grids add`.
+    LAEI 2022 layout (model year 2022) and a national brownfield-land.csv are
+    written but not catalogued: add them with `airq grids add` and `airq layers add`.
 
     \b
     Example:
@@ -35,7 +35,8 @@ def demo(root, no_register, overwrite):
     files = write_demo(Path(root), overwrite=overwrite)
     click.echo(f"Wrote SYNTHETIC DEMO DATA under {files.root}: {len(files.grids)} grids, "
                f"boundaries {files.boundaries}, {len(files.layers)} land-use layers; not "
-               f"catalogued: {files.laei2022_zip} (LAEI 2022 layout)", err=True)
+               f"catalogued: {files.laei2022_zip} (LAEI 2022 layout), "
+               f"{files.brownfield_national} (national brownfield layout)", err=True)
     if no_register:
         return
     from airq.read.catalogue.grids import add_grid

@@ -15,6 +15,8 @@ _NOTES_WIDTH = 70
 _SCHEMA_LABELS = {
     "ea-historic-landfill": "EA Historic Landfill Sites",
     "brownfield-register": "brownfield land register",
+    "brownfield-register-lonlat": "brownfield land register (longitude/latitude)",
+    "brownfield-land": "national brownfield land dataset",
 }
 
 
@@ -147,6 +149,11 @@ def _timeline_by_layer(s: LandUseScreening) -> dict[str, list[TimelineEntry]]:
     return out
 
 
+def _dropped(p) -> str:
+    n = p.dropped_features
+    return f" ({n} row{'s' if n != 1 else ''} without a usable location left out)" if n else ""
+
+
 def _layer_label(p) -> str:
     schema = _SCHEMA_LABELS.get(p.schema or "")
     return f"{p.kind}, {schema} schema" if schema else p.kind
@@ -224,7 +231,7 @@ def render_text(screening: LandUseScreening) -> str:
             added = f", added {p.added}" if p.added else ""
             lines.append(
                 f"  {p.name} ({_layer_label(p)}): {p.feature_count} "
-                f"feature{'' if p.feature_count == 1 else 's'} from "
+                f"feature{'' if p.feature_count == 1 else 's'}{_dropped(p)} from "
                 f"{p.source_path} ({p.source_crs}), sha256 {p.sha256[:12] or '-'}{added}"
             )
     return "\n".join(lines) + "\n"
@@ -295,7 +302,7 @@ def render_markdown(screening: LandUseScreening) -> str:
             cells = [
                 p.name,
                 _layer_label(p),
-                str(p.feature_count),
+                f"{p.feature_count}{_dropped(p)}",
                 p.source_path,
                 p.source_crs,
                 p.sha256[:12] or "-",
@@ -335,7 +342,7 @@ def render_layer_info(entry) -> str:
         ("kind", p.kind),
         ("schema", _SCHEMA_LABELS.get(p.schema or "", "none recognised")),
         ("features", str(p.feature_count)),
-        ("left out", f"{p.dropped_features} without geometry"),
+        ("left out", f"{p.dropped_features} without a usable geometry or location"),
         ("geometry", ", ".join(p.geometry_types)),
         ("source", p.source_path),
         ("source layer", p.source_layer or "-"),

@@ -28,7 +28,7 @@ from airq.analyse.landuse.results import (
 )
 from airq.analyse.landuse.timeline import landuse_timeline
 from airq.analyse.landuse.verdicts import layer_verdict
-from airq.read.layers.brownfield import BROWNFIELD_COORD_FIELDS, BROWNFIELD_SCHEMA
+from airq.read.layers.brownfield import hidden_fields
 from airq.read.layers.core import Layer
 from airq.read.layers.dates import ParsedDate, parse_date
 from airq.read.layers.landfill import EA_SCHEMA, landfill_details
@@ -192,9 +192,10 @@ def _record(layer: Layer, index: int, row: pd.Series, distance, direction, beari
         details = landfill_details(row)
     else:
         used = set(m.values())
-        if layer.schema == BROWNFIELD_SCHEMA:
-            # the coordinates are the geometry; repeating them adds nothing
-            used |= {c for c in row.index if str(c).lower() in BROWNFIELD_COORD_FIELDS}
+        hidden = hidden_fields(layer.schema)
+        if hidden:
+            # the coordinates are the geometry, the rest bookkeeping: repeating them adds nothing
+            used |= {c for c in row.index if str(c).lower() in hidden}
         details = {}
         for col, value in row.items():
             v = plain_value(value)

@@ -68,7 +68,9 @@ def describe_record(record: LandUseRecord) -> str:
     if record.kind == "landfill":
         return f"{label}, waste accepted {dates}"
     if record.kind == "brownfield":
-        return f"{label}, on the register {dates if not dates[0].isdigit() else 'from ' + dates}"
+        if dates[0].isdigit():  # both dates known: a range, or one year
+            return f"{label}, on the register {dates if '-' in dates else 'in ' + dates}"
+        return f"{label}, on the register {dates}"
     return f"{label}, {dates if not dates[0].isdigit() else 'dated ' + dates}"
 
 

@@ -19,7 +19,11 @@ from typing import Any
 import shapely
 
 from airq.errors import AirqWarning, CRSError, InputError
-from airq.read.layers.brownfield import BROWNFIELD_REQUIRED, BROWNFIELD_SCHEMA
+from airq.read.layers.brownfield import (
+    BROWNFIELD_SCHEMAS,
+    brownfield_mapping,
+    brownfield_schema,
+)
 from airq.read.layers.crs import BNG, check_crs, crs_label
 from airq.read.layers.epochs import EPOCH_CLASS_NAMES, EPOCH_FIELD_NAMES
 from airq.read.layers.landfill import EA_DATES, EA_REQUIRED, EA_SCHEMA
@@ -330,7 +334,7 @@ def _build_layer(gdf, name, kind, mapping, crs, source, prov: dict) -> Layer:
         )
     source_crs = prov.pop("source_crs", None) or crs_label(gdf.crs)
     kind, schema, resolved = _resolve_schema(
-        list(gdf.columns.drop("geometry")), kind, mapping, source
+        list(gdf.columns.drop(gdf.geometry.name)), kind, mapping, source, frame=gdf
     )
     if not gdf.crs.equals(BNG):
         gdf = gdf.to_crs(BNG)
@@ -369,17 +373,17 @@ def detect_schema(columns: Iterable[str]) -> str | None:
     Returns
     -------
     str or None
-        ``ea-historic-landfill``, ``brownfield-register`` or None.
+        ``ea-historic-landfill``, a brownfield layout (``brownfield-register``,
+        ``brownfield-register-lonlat``, ``brownfield-land``) or None.
     """
     lower = {str(c).lower() for c in columns}
     if all(f in lower for f in EA_REQUIRED) and any(f in lower for f in EA_DATES):
         return EA_SCHEMA
-    if all(f in lower for f in BROWNFIELD_REQUIRED):
-        return BROWNFIELD_SCHEMA
-    return None
+    return brownfield_schema(columns)
 
 
-def _resolve_schema(columns: list[str], kind, mapping, source) -> tuple[str, str | None, dict]:
+def _resolve_schema(columns: list[str], kind, mapping, source,
+                    frame=None) -> tuple[str, str | None, dict]:
     problems = []
     if kind is not None and kind not in KINDS:
         problems.append(f"kind {kind!r} is not one of {', '.join(KINDS)}")
@@ -392,13 +396,8 @@ def _resolve_schema(columns: list[str], kind, mapping, source) -> tuple[str, str
         resolved = {"name": "site_name", "reference": "hld_ref"}
         resolved.update({k: f for k, f in (("start", "firstinput"), ("end", "lastinput"))})
         resolved = {k: lower[f] for k, f in resolved.items() if f in lower}
-    elif schema == BROWNFIELD_SCHEMA:
-        defaults = {
-            "name": "sitenameaddress",
-            "reference": "sitereference",
-            "start": "firstaddeddate",
-        }
-        resolved = {k: lower[f] for k, f in defaults.items() if f in lower}
+    elif schema in BROWNFIELD_SCHEMAS:
+        resolved = brownfield_mapping(schema, lower, frame)
     given = {k: v for k, v in (mapping or {}).items() if v not in (None, "")}
     if "epoch" not in given and kind in (None, "epochs") and schema is None:
         epoch = next((lower[f] for f in EPOCH_FIELD_NAMES if f in lower), None)
@@ -423,7 +422,7 @@ def _resolve_schema(columns: list[str], kind, mapping, source) -> tuple[str, str
             kind = "epochs"
         elif schema == EA_SCHEMA:
             kind = "landfill"
-        elif schema == BROWNFIELD_SCHEMA:
+        elif schema in BROWNFIELD_SCHEMAS:
             kind = "brownfield"
         else:
             kind = "generic"

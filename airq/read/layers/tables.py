@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 
 from airq.errors import InputError
-from airq.read.layers.brownfield import BROWNFIELD_REQUIRED, brownfield_points
+from airq.read.layers.brownfield import brownfield_schema, read_brownfield
 
 
 def first_line(err: BaseException) -> str:
@@ -18,7 +18,7 @@ def first_line(err: BaseException) -> str:
 
 
 def read_csv_layer(path: Path, crs: str | None):
-    """Read a CSV: a brownfield register (GeoX/GeoY) or a table with WKT or x/y."""
+    """Read a CSV: a brownfield register (any published layout) or a table with WKT or x/y."""
     import geopandas as gpd
 
     df = None
@@ -35,8 +35,9 @@ def read_csv_layer(path: Path, crs: str | None):
     if df.empty:
         raise InputError(f"{path} has no features (no data rows)")
     lower = {c.lower().strip(): c for c in df.columns}
-    if all(k in lower for k in BROWNFIELD_REQUIRED):
-        return brownfield_points(path, df, lower, crs)
+    schema = brownfield_schema(df.columns)
+    if schema is not None:
+        return read_brownfield(path, df, lower, crs, schema)
     for wkt in ("wkt", "geometry", "geom", "the_geom"):
         if wkt in lower:
             col = lower[wkt]
