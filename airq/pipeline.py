@@ -16,6 +16,7 @@ from airq.errors import AirqError, AirqWarning, InputError
 from airq.read.boundaries import Boundaries, reproject_to
 from airq.read.catalogue.grids import GridEntry
 from airq.read.grids import Grid, normalise_pollutant, read_grid
+from airq.record import boundaries_input, grid_input, layer_input, working_dir
 from airq.results import Assessment
 
 
@@ -28,6 +29,7 @@ class GridRequest:
     path: str
     grid_crs: str | None = None
     edition: str | None = None
+    units: str | None = None
 
 
 def parse_grid_spec(text: str) -> GridRequest:
@@ -84,7 +86,7 @@ def load_grids(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntr
             continue
         grids.append(read_grid(req.path, pollutant=req.pollutant, year=req.year,
                                edition=req.edition, grid_crs=grid_crs or req.grid_crs,
-                               bounds=bounds))
+                               units=req.units, bounds=bounds))
     return grids
 
 
@@ -106,8 +108,9 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
         grids = load_grids(boundaries, requests, grid_crs)
-        inputs = [{"role": "boundaries", **boundaries.to_dict()}]
-        inputs += [{"role": "grid", **g.info.to_dict()} for g in grids]
+        inputs = [boundaries_input(boundaries)]
+        inputs += [grid_input(g.info, r, grid_crs) for r, g in zip(requests, grids, strict=True)]
+        inputs += [layer_input(layer) for layer in layers]
         result = assess(boundaries, grids, settings, load_objectives(), inputs=inputs,
                         command=command)
         land_use = None
@@ -131,7 +134,8 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
         non_demo = [m for m in messages if not m.startswith("SYNTHETIC")]
         if non_demo:
             raise AirqError(f"{non_demo[0]} (--strict turns warnings into errors)")
-    result = replace(result, warnings=tuple(messages))
+    result = replace(result, warnings=tuple(messages),
+                     provenance=replace(result.provenance, working_dir=working_dir()))
     if land_use is not None:
         result = result.with_land_use(land_use)
     return result

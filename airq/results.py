@@ -164,13 +164,14 @@ class Provenance:
     objectives_version: str
     synthetic: bool
     command: str | None = None
+    working_dir: str | None = None
 
     def to_dict(self) -> dict:
         """Return the provenance as JSON-ready values."""
         return {"airq_version": self.airq_version, "run_at": self.run_at,
                 "inputs": list(self.inputs), "settings": self.settings,
                 "objectives_version": self.objectives_version, "synthetic": self.synthetic,
-                "command": self.command}
+                "command": self.command, "working_dir": self.working_dir}
 
 
 @dataclass(frozen=True, eq=False)

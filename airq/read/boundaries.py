@@ -52,6 +52,8 @@ class Boundaries:
     all_valid
         True when the reader checked that every geometry is valid and not empty
         (so batch work need not check again).
+    crs_given
+        The CRS the user gave for a file without one (``--boundaries-crs``), or None.
     """
 
     gdf: object
@@ -70,6 +72,7 @@ class Boundaries:
     synthetic: bool = False
     all_valid: bool = False
     notes: tuple[str, ...] = field(default=())
+    crs_given: str | None = None
 
     def to_dict(self) -> dict:
         """Return provenance and counts as JSON-ready values."""
@@ -79,7 +82,7 @@ class Boundaries:
             "n_features": self.n_features, "n_selected": self.n_selected,
             "repaired": self.repaired, "dropped_empty": self.dropped_empty,
             "where": list(self.where), "id_column": self.id_column,
-            "synthetic": self.synthetic,
+            "synthetic": self.synthetic, "crs_given": self.crs_given,
         }
 
 
@@ -300,7 +303,7 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
                       n_features=n_features, n_selected=n_selected, repaired=repaired,
                       dropped_empty=dropped, where=tuple(f"{c}={v}" for c, v in filters),
                       id_column=id_col, layer=layer, synthetic=is_synthetic(p),
-                      all_valid=still_invalid == 0)
+                      all_valid=still_invalid == 0, crs_given=crs)
 
 
 def reproject_to(gdf, crs: str):

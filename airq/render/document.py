@@ -4,7 +4,8 @@ It reads like the environmental health appendix of the case: the resident's
 query, a plain-language summary, land contamination findings with the land-use
 timeline, the air quality table per model year with the static map, methods,
 data sources with checksums and licences, and caveats. Formatting only: every
-figure comes from the Assessment.
+figure comes from the Assessment, whose JSON document (figures and provenance) the
+HTML carries in a script element and the PDF as an attachment, for ``airq verify``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from html import escape
 from pathlib import Path
 
 from airq.read.grids import POLLUTANTS
+from airq.render.embed import html_script, pdf_attachment
 from airq.render.text import _editions, _method, _short_term_lines, fmt_mean, fmt_sd
 from airq.results import SYNTHETIC_BANNER, Assessment
 
@@ -227,6 +229,8 @@ def _per_boundary(a: Assessment) -> str:
 def _sources(a: Assessment) -> str:
     rows = []
     for i in a.provenance.inputs:
+        if i["role"] == "layer":
+            continue  # listed below with the land-use screening's own record
         name = Path(i["source"]).name + (f"!{i['member']}" if i.get("member") else "")
         if i["role"] == "grid":
             what = f"{POLLUTANTS.get(i['pollutant'], i['pollutant'])} {i['year']} grid, " \
@@ -262,7 +266,7 @@ def _methods(a: Assessment) -> str:
         if i["crs"] in i["crs_note"] else
         f"{'Grids' if i['role'] == 'grid' else i['role'].capitalize()}: {i['crs']}, "
         f"{i['crs_note']}"
-        for i in a.provenance.inputs))
+        for i in a.provenance.inputs if i.get("crs_note")))
     items = [
         f"Grid points: the modelled concentrations at the centres of the grid cells "
         f"(method <i>{_e(s['method'])}</i>) that fall inside or on the edge of the "
@@ -334,7 +338,7 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>Land contamination and air quality: {_e(a.area.name)}</title>",
         f"<meta name='generator' content='airq {_e(p.airq_version)}'>",
-        f"<style>{css}</style></head><body>",
+        f"<style>{css}</style>", html_script(a.to_dict()), "</head><body>",
         f"<h1>Land contamination and air quality: {_e(a.area.name)}</h1>",
         '<p class="subtitle">Environmental health report (stage 1 screening of a '
         "resident's enquiry)</p>",
@@ -374,7 +378,7 @@ def render_report_pdf(a: Assessment, *, query_text: str | None = None,
     from weasyprint import HTML
 
     page = render_report_html(a, query_text=query_text, figure=figure)
-    return HTML(string=page).write_pdf()
+    return HTML(string=page).write_pdf(attachments=[pdf_attachment(a.to_dict())])
 
 
 def write_report(a: Assessment, path, *, overwrite: bool = False,

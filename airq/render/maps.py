@@ -425,8 +425,15 @@ def render_map_html(a: Assessment, *, self_contained: bool = False, tile_setting
     With ``self_contained`` every script and stylesheet is inlined from the copies
     shipped in the package (:mod:`airq.render.assets`), so the page works with no
     internet (tile layers then show nothing).
+    The result's JSON document (figures and provenance) is embedded for ``airq verify``.
     """
-    page = build_map(a, tile_settings=tile_settings, show=show).get_root().render()
+    import folium
+
+    from airq.render.embed import html_script
+
+    m = build_map(a, tile_settings=tile_settings, show=show)
+    m.get_root().header.add_child(folium.Element(html_script(a.to_dict())))
+    page = m.get_root().render()
     if self_contained:
         from airq.render.assets import inline_assets
 

@@ -95,9 +95,11 @@ def _provenance_lines(a: Assessment) -> list[str]:
             out.append(f"grid {POLLUTANTS.get(i['pollutant'], i['pollutant'])} {i['year']}: "
                        f"{Path(i['source']).name}{member}, {i['edition']}, sha256 "
                        f"{i['member_sha256'] or i['sha256']}, CRS {crs}")
-        else:
+        elif i["role"] == "boundaries":
             out.append(f"boundaries: {Path(i['source']).name}, sha256 {i['sha256']}, CRS "
                        f"{i['crs']} ({i['crs_note']})")
+        elif i["role"] != "layer":  # layers are listed with the land-use screening
+            out.append(f"{i['role']}: {Path(i['source']).name}, sha256 {i['sha256']}")
     s = p.settings
     out.append(f"settings: method {s['method']}, SD {s['sd']}, objectives "
                f"{', '.join(s['objectives'])}, per-boundary {s['per_boundary']}")

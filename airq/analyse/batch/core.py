@@ -158,10 +158,20 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
             "grids": [i.to_dict() for i in infos], "settings": settings.to_dict(),
             "objectives_version": table.version, "synthetic": synthetic, "command": command,
             "n_groups": int(len(parcels.names)), "n_boundaries": int(len(parcels.ids)),
-            "n_rows": int(len(rows) + n_streamed), "streamed": bool(n_streamed)}
+            "n_rows": int(len(rows) + n_streamed), "streamed": bool(n_streamed),
+            **_inputs_record(boundaries, items, infos, grid_crs, layers)}
     return BatchResult(rows=rows, errors=tuple(_dedupe(errors)), provenance=prov,
                        group_by=group_by, per_boundary=per_boundary, geometry=geometry,
                        warnings=tuple(messages), landuse=landuse)
+
+
+def _inputs_record(boundaries, items, infos, grid_crs, layers) -> dict:
+    """Return ``inputs`` (as query records them) and the working folder, for airq verify."""
+    from airq.record import boundaries_input, grid_inputs, layer_input, working_dir
+
+    return {"inputs": [boundaries_input(boundaries), *grid_inputs(items, infos, grid_crs),
+                       *(layer_input(layer) for layer in layers)],
+            "working_dir": working_dir()}
 
 
 def _boundaries_for(parcels: _Parcels, boundaries):
