@@ -133,6 +133,8 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
             finally:
                 progress.close()
             if not stream:
+                # Demo grids mark the table too, not only demo boundaries.
+                writer.synthetic = writer.synthetic or bool(result.provenance.get("synthetic"))
                 writer.write(result.wide() if wide else result.rows, geometry=result.geometry)
             finish_batch(writer, result)
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
