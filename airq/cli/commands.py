@@ -12,3 +12,4 @@ from airq.cli import screen  # noqa: F401
 from airq.cli import batch  # noqa: F401
 from airq.cli import map  # noqa: F401
 from airq.cli import report  # noqa: F401
+from airq.cli import verify  # noqa: F401

@@ -1,0 +1,214 @@
+"""Read what an airq output recorded: its figures and its provenance, for ``airq verify``.
+
+Every airq output that can be verified carries its provenance: a JSON result
+(``airq query -f json``) holds it; HTML reports and maps embed the same JSON document
+in a ``<script id="airq-provenance">`` element and PDF reports as an attachment; batch
+tables (CSV, GeoPackage, GeoParquet) have a sidecar ``<stem>.provenance.json`` and,
+for GeoPackage and GeoParquet, a copy in their metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from airq.errors import InputError
+from airq.record import ATTACHMENT_NAME, EMBED_ID, KIND_KEY
+from airq.render.batch_output import PROVENANCE_KEY, provenance_path
+
+#: What ``airq verify`` reads, for messages.
+READABLE = ("a JSON result (airq query -f json), a batch table (.csv, .gpkg, .parquet) with "
+            "its provenance, or an HTML or PDF report or map")
+
+_SCRIPT = re.compile(
+    r'<script\b[^>]*\bid=["\']' + re.escape(EMBED_ID) + r'["\'][^>]*>(.*?)</script\s*>',
+    re.S | re.I)
+
+
+@dataclass(frozen=True, eq=False)
+class RecordedOutput:
+    """What an output recorded.
+
+    Attributes
+    ----------
+    path
+        The output file.
+    kind
+        ``query`` (an area's result) or ``batch`` (a table of groups).
+    container
+        ``json``, ``html``, ``pdf``, ``csv``, ``gpkg`` or ``parquet``.
+    document
+        The result's JSON document (``query``), or None.
+    provenance
+        The provenance: airq version, run time, inputs, settings, command.
+    rows
+        The table's rows as stored (``batch``), or None.
+    output_record
+        For batch tables, the sidecar's record of the output (file, rows, SHA-256).
+    provenance_source
+        Where the provenance was read from (the sidecar, the file's metadata...).
+    """
+
+    path: Path
+    kind: str
+    container: str
+    document: dict | None
+    provenance: dict
+    rows: object | None = None
+    output_record: dict | None = None
+    provenance_source: str = ""
+
+
+def _json(text, where: str):
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError) as err:
+        raise InputError(f"{where} is not valid JSON ({err}); the output may be damaged") from err
+
+
+def _query_document(doc, where: str, path: Path) -> RecordedOutput:
+    if isinstance(doc, dict) and doc.get(KIND_KEY) not in (None, "query"):
+        raise InputError(f"{where} holds an airq {doc.get(KIND_KEY)} document, which airq "
+                         "verify cannot re-run")
+    if not (isinstance(doc, dict) and "results" in doc and isinstance(doc.get("provenance"),
+                                                                     dict)):
+        raise InputError(f"{where} is not an airq query result with provenance; airq verify "
+                         f"reads {READABLE}")
+    prov = doc["provenance"]
+    if not isinstance(prov.get("inputs"), list):
+        raise InputError(f"{where}: the provenance lists no inputs; it cannot be verified")
+    doc = {k: v for k, v in doc.items() if k != KIND_KEY}
+    container = {".json": "json", ".pdf": "pdf"}.get(path.suffix.lower(), "html")
+    return RecordedOutput(path, "query", container, doc, prov, provenance_source=where)
+
+
+def _read_html(path: Path) -> RecordedOutput:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    found = _SCRIPT.findall(text)
+    if not found:
+        raise InputError(f"{path.name} carries no airq provenance (no <script "
+                         f"id=\"{EMBED_ID}\">); only reports and maps written by this airq "
+                         "version or later can be verified")
+    if len(found) > 1:
+        raise InputError(f"{path.name} carries {len(found)} airq provenance blocks; it has "
+                         "been edited")
+    return _query_document(_json(found[0], f"the provenance in {path.name}"),
+                           f"{path.name} (embedded provenance)", path)
+
+
+def _read_pdf(path: Path) -> RecordedOutput:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        attachments = PdfReader(path).attachments
+    except (PdfReadError, OSError, ValueError) as err:
+        raise InputError(f"cannot read {path.name} as a PDF: {err}") from err
+    data = attachments.get(ATTACHMENT_NAME)
+    if not data:
+        raise InputError(f"{path.name} has no {ATTACHMENT_NAME} attachment; only reports "
+                         "written by this airq version or later can be verified")
+    if len(data) > 1:
+        raise InputError(f"{path.name} has {len(data)} attachments named {ATTACHMENT_NAME}; "
+                         "it has been edited")
+    return _query_document(_json(data[0], f"the {ATTACHMENT_NAME} attachment of {path.name}"),
+                           f"{path.name} (attachment {ATTACHMENT_NAME})", path)
+
+
+def _embedded_batch_provenance(path: Path, fmt: str) -> dict | None:
+    try:
+        if fmt == "gpkg":
+            import pyogrio
+
+            meta = pyogrio.read_info(path).get("dataset_metadata") or {}
+            text = meta.get(PROVENANCE_KEY)
+        elif fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            meta = pq.read_metadata(path).metadata or {}  # the file's key-value metadata
+            raw = meta.get(PROVENANCE_KEY.encode())
+            text = raw.decode("utf-8") if raw else None
+        else:
+            return None
+    except Exception as err:  # GDAL / Arrow raise several error types for damaged files
+        raise InputError(f"cannot read {path.name}: {err}") from err
+    return None if text is None else _json(text, f"the provenance in {path.name}'s metadata")
+
+
+def _read_rows(path: Path, fmt: str):
+    import pandas as pd
+
+    text_cols = {"group": str, "airq_id": str, "pollutant": str, "edition": str,
+                 "units": str, "fallback": str, "notice": str}
+    try:
+        if fmt == "csv":
+            # Only empty cells are missing: a street called "NA" stays a name.
+            return pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""])
+        if fmt == "gpkg":
+            import pyogrio
+
+            return pyogrio.read_dataframe(path, read_geometry=False)
+        import pyarrow.parquet as pq
+
+        names = [n for n in pq.read_schema(path).names if n != "geometry"]
+        return pd.read_parquet(path, columns=names)
+    except Exception as err:  # pandas / GDAL / Arrow raise several types for damaged files
+        raise InputError(f"cannot read the rows of {path.name}: {err}") from err
+
+
+def _read_batch(path: Path, fmt: str) -> RecordedOutput:
+    side = provenance_path(path)
+    record = None
+    if side.exists():
+        record = _json(side.read_text(encoding="utf-8"), side.name)
+        if not isinstance(record, dict) or not isinstance(record.get("provenance"), dict):
+            raise InputError(f"{side.name} is not an airq provenance record")
+        prov, source = record["provenance"], side.name
+    else:
+        prov, source = _embedded_batch_provenance(path, fmt), f"{path.name} (metadata)"
+        if prov is None:
+            hint = (" (airq query -f csv output cannot be verified; write -f json)"
+                    if fmt == "csv" else "")
+            raise InputError(f"{path.name} has no provenance: {side.name} is missing and the "
+                             f"file carries none{hint}")
+    if "group_by" not in prov:
+        raise InputError(f"{source} is not the provenance of an airq batch table")
+    return RecordedOutput(path, "batch", fmt, None, prov, rows=_read_rows(path, fmt),
+                          output_record=(record or {}).get("output"), provenance_source=source)
+
+
+def read_recorded(path: str | Path) -> RecordedOutput:
+    """Read the figures and provenance an airq output recorded.
+
+    Parameters
+    ----------
+    path
+        A JSON result, an HTML or PDF report or map, or a batch table.
+
+    Returns
+    -------
+    RecordedOutput
+
+    Raises
+    ------
+    InputError
+        If the file is missing, of another kind, or carries no airq provenance.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p} not found" if not p.exists() else f"{p} is not a file")
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        if p.name.endswith(".provenance.json"):
+            raise InputError(f"{p.name} is a provenance sidecar; verify the table it "
+                             "describes instead")
+        return _query_document(_json(p.read_text(encoding="utf-8"), p.name), p.name, p)
+    if suffix in (".html", ".htm"):
+        return _read_html(p)
+    if suffix == ".pdf":
+        return _read_pdf(p)
+    if suffix in (".csv", ".gpkg", ".parquet", ".geoparquet"):
+        return _read_batch(p, {".csv": "csv", ".gpkg": "gpkg"}.get(suffix, "parquet"))
+    raise InputError(f"airq verify cannot read {p.name}: it reads {READABLE}")

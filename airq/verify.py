@@ -1,0 +1,412 @@
+"""Re-run an airq output from the inputs it names and compare every figure (``airq verify``).
+
+The output's provenance names every input with its SHA-256 and the selection made
+(boundaries file, layer, filters, CRS given; each grid as given or the catalogue entry;
+land-use layers; settings). Each input is found (where it was, or by checksum under
+``--search`` folders) and its checksum checked; then the run is repeated with the
+recorded settings on the files found, and every figure is compared with the one the
+output holds (:mod:`airq.analyse.compare`). Like :mod:`airq.pipeline`, this module
+joins readers to analysis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from airq import __version__
+from airq.analyse.compare import (
+    CHANGED,
+    MISSING,
+    POLLUTANT_NAMES,
+    SAME,
+    Check,
+    Verification,
+    compare_query,
+    compare_rows,
+)
+from airq.errors import AirqError, AirqWarning
+from airq.read.locate import Finder, Found
+from airq.read.recorded import RecordedOutput, read_recorded
+
+_ROLE_ORDER = {"boundaries": 0, "grid": 1, "layer": 2}
+
+
+def verify_output(path: str | Path, search: Sequence[str | Path] = ()) -> Verification:
+    """Check every input an output names and recompute every figure it holds.
+
+    Parameters
+    ----------
+    path
+        A JSON result, an HTML or PDF report or map, or a batch table (CSV,
+        GeoPackage, GeoParquet) with its provenance.
+    search
+        Folders searched (recursively) for inputs that moved, by SHA-256.
+
+    Returns
+    -------
+    Verification
+        One check per input and per result; ``ok`` when all are the same.
+
+    Raises
+    ------
+    InputError
+        If the output cannot be read or carries no airq provenance.
+    """
+    rec = read_recorded(path)
+    prov = rec.provenance
+    finder = Finder(bases=(prov.get("working_dir"), os.getcwd(), rec.path.parent),
+                    search=search)
+    if rec.kind == "batch":
+        checks = _verify_batch(rec, finder)
+    else:
+        checks = _verify_query(rec, finder)
+    synthetic = bool(prov.get("synthetic"))
+    return Verification(output=str(path), kind=rec.kind, container=rec.container,
+                        provenance_source=rec.provenance_source, run_at=prov.get("run_at"),
+                        airq_version=prov.get("airq_version"), airq_version_now=__version__,
+                        synthetic=synthetic, checks=tuple(checks))
+
+
+# --------------------------------------------------------------------------- inputs
+
+def _short(sha: str | None) -> str:
+    return (sha or "none")[:12]
+
+
+def _where(found: Found, source: str | None) -> str:
+    if found.status == MISSING:
+        return "not found (looked at " + ", ".join(found.looked or (str(source),)) + ")"
+    parts = []
+    if found.moved:
+        parts.append(f"found by checksum at {found.path}")
+    if found.differs is not None:
+        parts.append(f"the file at {found.differs} differs")
+    return "; ".join(parts)
+
+
+def _name(source: str | None) -> str:
+    """Return the file name of a recorded path (``archive.zip!member`` keeps the member)."""
+    if not source:
+        return ""
+    path, sep, member = str(source).partition("!")
+    return Path(path).name + (f"!{member}" if sep else "")
+
+
+def _input_check(subject: str, source: str | None, recorded_sha: str | None,
+                 found: Found, note: str = "") -> Check:
+    notes = [n for n in (_where(found, source), note) if n]
+    if found.status == CHANGED:
+        notes.insert(0, f"SHA-256 {_short(recorded_sha)}... recorded, {_short(found.sha256)}... "
+                        "now")
+    return Check("input", found.status, subject, _name(source), note="; ".join(notes),
+                 source=source, found_at=None if found.path is None else str(found.path))
+
+
+@dataclasses.dataclass
+class _Located:
+    """An input found, with what verify will recompute from."""
+
+    record: dict
+    check: Check
+    use: object = None       # what to recompute from (path, GridRequest, GridEntry, Layer)
+
+
+def _grid_label(i: dict) -> str:
+    return f"grid {POLLUTANT_NAMES.get(i.get('pollutant'), i.get('pollutant'))} {i.get('year')}"
+
+
+def _source_text(i: dict) -> str:
+    return str(i.get("source")) + (f"!{i['member']}" if i.get("member") else "")
+
+
+def _locate_grid(i: dict, finder: Finder) -> _Located:
+    """Check a grid's source file and, for catalogued grids, its stored copy."""
+    from airq.pipeline import GridRequest
+
+    src = finder.find(i.get("source"), i.get("sha256"))
+    if src.status == CHANGED and i.get("member") and i.get("member_sha256"):
+        # The archive differs but the member read may not: compare that.
+        src = _member_same(src, i)
+    copy = None
+    cat_id = i.get("catalogue_id") or (i.get("request") or {}).get("catalogue_id")
+    if i.get("catalogue_path") or cat_id:
+        also = []
+        if cat_id:
+            try:
+                from airq.read.catalogue.grids import get_grid
+
+                also.append(get_grid(cat_id).path)
+            except AirqError:
+                pass
+        copy = finder.find(i.get("catalogue_path"), i.get("catalogue_sha256"), also=also)
+    req = i.get("request") or {}
+    member = f"!{i['member']}" if i.get("member") else ""
+    units = req.get("units")
+    if cat_id and units is None and not i.get("units_assumed") and \
+            i.get("kind") == "concentration":
+        units = i.get("units")  # as the catalogue entry states them
+
+    def request_for(path: Path):
+        # Pollutant, year and edition as recorded (what the name and the user said): a
+        # file found by checksum under another name holds the same grid.
+        return GridRequest(pollutant=i.get("pollutant"), year=i.get("year"),
+                           path=f"{path}{member}", edition=i.get("edition"),
+                           grid_crs=req.get("grid_crs") if "grid_crs" in req
+                           else _user_crs(i), units=units)
+
+    subject = _grid_label(i)
+    source = _source_text(i)
+    if copy is None:  # a grid given with --grid
+        use = request_for(src.path) if src.path is not None else None
+        return _Located(i, _input_check(subject, source, i.get("sha256"), src), use)
+    copy_state = {SAME: "same", CHANGED: "changed since the run", MISSING: "not found"}
+    copy_note = f"catalogue copy {cat_id or i.get('catalogue_path')} {copy_state[copy.status]}"
+    if copy.status == SAME and copy.moved and copy.path is not None:
+        copy_note += f" (at {copy.path})"
+    if src.status != MISSING:
+        # The file the output names decides; a changed one is re-run to show what moved.
+        return _Located(i, _input_check(subject, source, i.get("sha256"), src, copy_note),
+                        request_for(src.path))
+    if copy.status == SAME:
+        note = f"the source file is not at hand; its catalogue copy {cat_id or ''} is the same"
+        return _Located(i, Check("input", SAME, subject, _name(source),
+                                 note=note.replace("  ", " "), source=source,
+                                 found_at=str(copy.path)),
+                        _entry_for(i, copy.path, cat_id))
+    if copy.status == CHANGED:
+        return _Located(i, _input_check(subject, str(copy.path), i.get("catalogue_sha256"),
+                                        copy, f"the source {source} is not at hand"),
+                        _entry_for(i, copy.path, cat_id))
+    return _Located(i, _input_check(subject, source, i.get("sha256"), src, copy_note))
+
+
+def _member_same(found: Found, i: dict) -> Found:
+    import hashlib
+    import zipfile
+
+    try:
+        h = hashlib.sha256()
+        with zipfile.ZipFile(found.path) as zf, zf.open(i["member"]) as fh:
+            while block := fh.read(1 << 20):
+                h.update(block)
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return found
+    if h.hexdigest() == i["member_sha256"]:
+        return dataclasses.replace(found, status=SAME)
+    return found
+
+
+def _user_crs(i: dict) -> str | None:
+    note = i.get("crs_note") or ""
+    return i.get("crs") if note.startswith("stated by the user") else None
+
+
+def _entry_for(i: dict, path: Path, cat_id: str | None):
+    from airq.read.catalogue.grids import GridEntry
+    from airq.read.grids import GridInfo
+
+    fields = {k: i[k] for k in GridInfo.__dataclass_fields__ if k in i}
+    return GridEntry(id=cat_id or "", info=GridInfo(**fields), path=Path(path), added="",
+                     shape=(0, 0), bounds=(0.0, 0.0, 0.0, 0.0))
+
+
+def _locate_layer(i: dict, finder: Finder) -> _Located:
+    """Check a land-use layer's source file; use the catalogue copy if it is the same layer."""
+    name = i.get("name")
+    found = finder.find(i.get("source"), i.get("sha256") or None)
+    subject = f"layer {name}"
+    note, use = "", None
+    if i.get("catalogued"):
+        try:
+            from airq.read.catalogue.layers import get_layer, load_layer
+
+            entry = get_layer(name)
+            if entry.provenance.sha256 == i.get("sha256"):
+                use = load_layer(name)
+                if found.status != SAME:
+                    note = "the source file is not at hand; used the catalogued copy of it"
+                    found = dataclasses.replace(found, status=SAME)
+        except AirqError:
+            pass
+    if use is None and found.path is not None:
+        from airq.read.layers import read_layer
+
+        try:
+            use = read_layer(found.path, name=name, kind=i.get("kind"),
+                             mapping=i.get("mapping") or None, layer=i.get("source_layer"))
+        except AirqError as err:
+            note = f"cannot be read: {err}"
+    return _Located(i, _input_check(subject, i.get("source"), i.get("sha256"), found, note),
+                    use)
+
+
+def _locate_inputs(inputs: list[dict], finder: Finder) -> list[_Located]:
+    out = []
+    for i in inputs:
+        role = i.get("role")
+        if role == "grid":
+            out.append(_locate_grid(i, finder))
+        elif role == "layer":
+            out.append(_locate_layer(i, finder))
+        else:
+            found = finder.find(i.get("source"), i.get("sha256"))
+            note = "" if role == "boundaries" else "checked checksum only"
+            out.append(_Located(i, _input_check(str(role), i.get("source"), i.get("sha256"),
+                                                 found, note), found.path))
+    return out
+
+
+def _objectives_check(recorded_version: str | None) -> Check:
+    from airq.analyse.objectives import load_objectives
+
+    now = load_objectives().version
+    if recorded_version in (None, now):
+        return Check("input", SAME, "objectives", f"airq objectives data {now}")
+    return Check("input", CHANGED, "objectives", f"airq objectives data {recorded_version}",
+                 note=f"this airq has objectives data {now}")
+
+
+def _settings(recorded: dict):
+    from airq.config import Settings
+
+    known = {f.name for f in dataclasses.fields(Settings)} - {"extra"}
+    values = {k: v for k, v in (recorded or {}).items() if k in known}
+    for k in ("objectives", "bands_m"):
+        if k in values and values[k] is not None:
+            values[k] = tuple(values[k])
+    values["strict"] = False  # warnings are compared, not raised
+    return Settings(**values)
+
+
+def _read_boundaries(loc: _Located, **extra):
+    from airq.read.boundaries import read_boundaries
+
+    b = loc.record
+    crs = b.get("crs_given")
+    if crs is None and (b.get("crs_note") or "").startswith("stated by the user"):
+        crs = b.get("crs")
+    return read_boundaries(loc.use, where=b.get("where") or (), crs=crs,
+                           layer=b.get("layer"), name=b.get("name"), **extra)
+
+
+# --------------------------------------------------------------------------- query
+
+def _verify_query(rec: RecordedOutput, finder: Finder) -> list[Check]:
+    doc, prov = rec.document, rec.provenance
+    inputs = list(prov.get("inputs") or [])
+    if not any(i.get("role") == "layer" for i in inputs) and doc.get("land_use"):
+        # Outputs written before layers were listed as inputs name them in land_use.
+        inputs += [{"role": "layer", "source": p.get("source_path"), "catalogued":
+                    p.get("added") is not None, **p} for p in doc["land_use"].get("layers", [])]
+    located = _locate_inputs(inputs, finder)
+    checks = [loc.check for loc in sorted(located, key=lambda x: _ROLE_ORDER.get(
+        x.record.get("role"), 9))]
+    checks.append(_objectives_check(prov.get("objectives_version")))
+    boundaries = next((x for x in located if x.record.get("role") == "boundaries"), None)
+    grids = [x for x in located if x.record.get("role") == "grid"]
+    layers = [x for x in located if x.record.get("role") == "layer"]
+    missing_grids = {(x.record.get("pollutant"), x.record.get("year")) for x in grids
+                     if x.use is None}
+    missing_layers = {x.record.get("name") for x in layers if x.use is None}
+    incomplete = any(x.check.status == MISSING for x in located)
+    if boundaries is None or boundaries.use is None or all(x.use is None for x in grids):
+        return checks + compare_query(doc, None)
+    failure, recomputed = None, None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AirqWarning)  # run_query collects them itself
+            from airq.pipeline import run_query
+
+            b = _read_boundaries(boundaries)
+            result = run_query(b, [x.use for x in grids if x.use is not None],
+                               _settings(prov.get("settings")),
+                               layers=[x.use for x in layers if x.use is not None],
+                               command=prov.get("command"))
+        recomputed = result.to_dict()
+    except AirqError as err:
+        failure = f"the run failed: {err}"
+        if incomplete:  # most likely for want of the missing input
+            failure += " (some inputs are missing)"
+    return checks + compare_query(doc, recomputed, failure=failure, missing_grids=missing_grids,
+                                  missing_layers=missing_layers, incomplete=incomplete)
+
+
+# --------------------------------------------------------------------------- batch
+
+def _batch_inputs(prov: dict) -> list[dict]:
+    if prov.get("inputs"):
+        return list(prov["inputs"])
+    # Batch provenance written before inputs were listed: boundaries and grids only.
+    return ([{"role": "boundaries", **(prov.get("boundaries") or {})}]
+            + [{"role": "grid", **g} for g in prov.get("grids") or []])
+
+
+def _output_check(rec: RecordedOutput, finder: Finder) -> Check | None:
+    if not rec.output_record or not rec.output_record.get("sha256"):
+        return None
+    now = finder.sha256(rec.path)
+    recorded = rec.output_record["sha256"]
+    if now == recorded:
+        return Check("output", SAME, "output file", rec.path.name,
+                     note=f"SHA-256 as recorded in {rec.provenance_source}")
+    return Check("output", CHANGED, "output file", rec.path.name,
+                 note=f"SHA-256 {_short(recorded)}... recorded in {rec.provenance_source}, "
+                      f"{_short(now)}... now: the file was changed after it was written")
+
+
+def _verify_batch(rec: RecordedOutput, finder: Finder) -> list[Check]:
+    from airq.render.batch_output import plain_rows
+
+    prov = rec.provenance
+    located = _locate_inputs(_batch_inputs(prov), finder)
+    checks = []
+    own = _output_check(rec, finder)
+    if own is not None:
+        checks.append(own)
+    checks += [loc.check for loc in sorted(located, key=lambda x: _ROLE_ORDER.get(
+        x.record.get("role"), 9))]
+    checks.append(_objectives_check(prov.get("objectives_version")))
+    boundaries = next((x for x in located if x.record.get("role") == "boundaries"), None)
+    grids = [x for x in located if x.record.get("role") == "grid"]
+    layers = [x for x in located if x.record.get("role") == "layer"]
+    missing = {(x.record.get("pollutant"), x.record.get("year")) for x in grids
+               if x.use is None}
+    rows = rec.rows
+    wide = "worst_margin" in rows.columns
+    settings = _settings(prov.get("settings"))
+    keys = ["group", "airq_id"] if "airq_id" in rows.columns else ["group"]
+    if boundaries is None or boundaries.use is None or all(x.use is None for x in grids) \
+            or any(x.use is None for x in layers):
+        why = "not recomputed: an input it needs is missing"
+        return checks + [Check("result", MISSING, "table", f"{len(rows)} rows", note=why)]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AirqWarning)
+            from airq.analyse.batch import batch_stats, read_batch_boundaries
+
+            b, lost = read_batch_boundaries(
+                boundaries.use, prov["group_by"], where=boundaries.record.get("where") or (),
+                crs=boundaries.record.get("crs_given"), layer=boundaries.record.get("layer"),
+                name=boundaries.record.get("name"))
+            result = batch_stats(b, [x.use for x in grids if x.use is not None], settings,
+                                 prov["group_by"], layers=[x.use for x in layers],
+                                 per_boundary=len(keys) == 2, lost_groups=lost)
+    except AirqError as err:
+        return checks + [Check("result", CHANGED, "table", f"{len(rows)} rows",
+                               note=f"not recomputed: the run failed: {err}")]
+    table = result.wide() if wide else result.rows
+    new = plain_rows(table, bool(result.provenance.get("synthetic")))
+    checks += compare_rows(rows, new, keys, missing_grids=missing, wide=wide)
+    failed_then = sorted(prov.get("failed_groups") or [])
+    failed_now = sorted({e.group for e in result.errors})
+    from airq.analyse.compare import diff
+
+    changes = tuple(diff(failed_then, failed_now, "failed groups"))
+    checks.append(Check("result", CHANGED if changes else SAME, "failed groups",
+                        f"{len(failed_then)} failed" if failed_then else "none failed",
+                        changes))
+    return checks
