@@ -31,6 +31,10 @@ class OutputError(AirqError, OSError):
     """An output cannot be written (exists without --overwrite, folder missing...)."""
 
 
+class CaseError(AirqError, LookupError):
+    """A case is unknown or cannot be changed that way, or the case register is unusable."""
+
+
 class AirqWarning(UserWarning):
     """Base class for recoverable problems; ``--strict`` turns them into errors."""
 

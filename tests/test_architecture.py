@@ -15,7 +15,7 @@ ANALYSIS = ["airq.read.grids", "airq.read.boundaries", "airq.analyse.zonal",
             "airq.analyse.objectives", "airq.analyse.assess", "airq.results",
             "airq.read.catalogue.grids", "airq.pipeline", "airq.config", "airq.demo",
             "airq.analyse.landuse", "airq.read.layers", "airq.analyse.rates",
-            "airq.read.rates_table",
+            "airq.read.rates_table", "airq.case", "airq.read.recognise",
             "airq.analyse.batch"]
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -13,3 +13,4 @@ from airq.cli import batch  # noqa: F401
 from airq.cli import map  # noqa: F401
 from airq.cli import report  # noqa: F401
 from airq.cli import verify  # noqa: F401
+from airq.cli import case  # noqa: F401
