@@ -110,3 +110,18 @@ def layer_input(layer) -> dict:
             "kind": p.kind, "schema": p.schema, "mapping": dict(p.mapping),
             "source_layer": p.source_layer, "source_crs": p.source_crs,
             "catalogued": p.added is not None, "feature_count": p.feature_count}
+
+
+def screen_provenance(boundaries, layers, bands_m, command: str | None = None,
+                      synthetic: bool = False) -> dict:
+    """Return the provenance of an ``airq screen`` result: inputs, bands, version, command."""
+    from datetime import UTC, datetime
+
+    from airq import __version__
+
+    return {"airq_version": __version__,
+            "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "inputs": [boundaries_input(boundaries), *(layer_input(x) for x in layers)],
+            "settings": {"bands_m": [float(b) for b in bands_m]},
+            "synthetic": bool(synthetic or boundaries.synthetic), "command": command,
+            "working_dir": working_dir()}

@@ -60,10 +60,9 @@ def verify_output(path: str | Path, search: Sequence[str | Path] = ()) -> Verifi
     prov = rec.provenance
     finder = Finder(bases=(prov.get("working_dir"), os.getcwd(), rec.path.parent),
                     search=search)
-    if rec.kind == "batch":
-        checks = _verify_batch(rec, finder)
-    else:
-        checks = _verify_query(rec, finder)
+    verifiers = {"batch": _verify_batch, "screen": _verify_screen, "query": _verify_query,
+                 "rates": _verify_rates}
+    checks = verifiers[rec.kind](rec, finder)
     synthetic = bool(prov.get("synthetic"))
     return Verification(output=str(path), kind=rec.kind, container=rec.container,
                         provenance_source=rec.provenance_source, run_at=prov.get("run_at"),
@@ -227,9 +226,12 @@ def _locate_layer(i: dict, finder: Finder) -> _Located:
             entry = get_layer(name)
             if entry.provenance.sha256 == i.get("sha256"):
                 use = load_layer(name)
-                if found.status != SAME:
+                if found.status == MISSING:
                     note = "the source file is not at hand; used the catalogued copy of it"
                     found = dataclasses.replace(found, status=SAME)
+                elif found.status == CHANGED:
+                    note = ("the land use below is re-run from the catalogued copy, which "
+                            "holds the layer as it was added")
         except AirqError:
             pass
     if use is None and found.path is not None:
@@ -333,6 +335,83 @@ def _verify_query(rec: RecordedOutput, finder: Finder) -> list[Check]:
             failure += " (some inputs are missing)"
     return checks + compare_query(doc, recomputed, failure=failure, missing_grids=missing_grids,
                                   missing_layers=missing_layers, incomplete=incomplete)
+
+
+# --------------------------------------------------------------------------- screen
+
+def _verify_screen(rec: RecordedOutput, finder: Finder) -> list[Check]:
+    from airq.analyse.compare import screening_checks
+
+    doc, prov = rec.document, rec.provenance
+    located = _locate_inputs(list(prov.get("inputs") or []), finder)
+    checks = [loc.check for loc in sorted(located, key=lambda x: _ROLE_ORDER.get(
+        x.record.get("role"), 9))]
+    boundaries = next((x for x in located if x.record.get("role") == "boundaries"), None)
+    layers = [x for x in located if x.record.get("role") == "layer"]
+    missing_layers = {x.record.get("name") for x in layers if x.use is None}
+    if boundaries is None or boundaries.use is None:
+        return checks + screening_checks(doc, None, why="not recomputed: the boundaries are "
+                                                         "missing")
+    bands = tuple((prov.get("settings") or {}).get("bands_m") or doc.get("bands_m") or ())
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AirqWarning)
+            from airq.analyse.landuse import area_from_boundaries, screen_landuse
+
+            b = _read_boundaries(boundaries)
+            result = screen_landuse(area_from_boundaries(b.gdf),
+                                    [x.use for x in layers if x.use is not None], bands)
+    except AirqError as err:
+        return checks + screening_checks(doc, None, why=f"not recomputed: the run failed: {err}",
+                                         status=MISSING if missing_layers else CHANGED)
+    new = result.to_dict()
+    new["synthetic_demo_data"] = bool(new.get("synthetic_demo_data") or b.synthetic)
+    return checks + screening_checks(doc, new, missing_layers)
+
+
+# --------------------------------------------------------------------------- rates
+
+def _verify_rates(rec: RecordedOutput, finder: Finder) -> list[Check]:
+    from airq.analyse import rates as lib
+    from airq.analyse.compare import rate_checks
+
+    prov, rows = rec.provenance, rec.document["rows"]
+    checks, table, standard = [], None, None
+    for i in prov.get("inputs") or []:
+        role = i.get("role")
+        if role == "standard_population" and not i.get("sha256"):
+            checks.append(Check("input", SAME, "standard population", str(i.get("source")),
+                                note="packaged with airq"))
+            continue
+        found = finder.find(i.get("source"), i.get("sha256"))
+        note = "" if role in ("table", "standard_population") else "checked checksum only"
+        checks.append(_input_check(str(role).replace("_", " "), i.get("source"),
+                                   i.get("sha256"), found, note))
+        if role == "table":
+            table = found
+        elif role == "standard_population":
+            standard = found
+    if table is None:
+        checks.append(Check("input", SAME, "counts", f"{len(rows)} area(s)",
+                            note="given on the command line; taken from the output"))
+    if (table is not None and table.path is None) or (standard is not None
+                                                      and standard.path is None):
+        return checks + rate_checks(rows, None, why="not recomputed: an input it needs is "
+                                                    "missing")
+    s = prov.get("settings") or {}
+    try:
+        areas = (lib.read_rates_table(table.path) if table is not None else
+                 [lib.area_totals(r["area"], r["cases"], r["person_years"],
+                                  r.get("denominator") or "person-years") for r in rows])
+        results = lib.rate_table(
+            areas, lib.read_standard_population(standard.path) if standard else None,
+            multiplier=s.get("multiplier", lib.DEFAULT_MULTIPLIER),
+            level=float(s.get("level", 0.95)), method=s.get("ci_method", "auto"),
+            reference=s.get("reference"), reference_rate=s.get("reference_rate"))
+    except (AirqError, KeyError, TypeError) as err:
+        return checks + rate_checks(rows, None, why=f"not recomputed: the run failed: {err}",
+                                    status=CHANGED)
+    return checks + rate_checks(rows, [r.to_dict() for r in results])
 
 
 # --------------------------------------------------------------------------- batch

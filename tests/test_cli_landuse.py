@@ -214,7 +214,8 @@ def test_screen_json_and_layer_file(runner, plots, landfill, uses_shp):
     )  # fmt: skip
     d = json.loads(r.stdout)
     assert list(d) == ["records", "timeline", "verdicts", "bands_m", "layers",
-                       "synthetic_demo_data"]
+                       "synthetic_demo_data", "provenance"]
+    assert [i["role"] for i in d["provenance"]["inputs"]] == ["boundaries", "layer", "layer"]
     assert d["synthetic_demo_data"] is False
     assert d["bands_m"] == [0.0, 100.0, 250.0]
     assert [v["layer"] for v in d["verdicts"]] == ["hld", "uses"]

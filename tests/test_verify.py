@@ -406,3 +406,105 @@ def test_batch_table_from_demo_grids_says_synthetic_and_verifies(tmp_path, monke
     res = verify(runner, "wards.csv")
     assert res.exit_code == 0, res.stdout
     assert res.stdout.startswith("*** SYNTHETIC DEMO DATA")
+
+
+def write_layer(folder):
+    """A small former-industry layer: one site on the plots, one 100 m away."""
+    sites = gpd.GeoDataFrame(
+        {"use": ["gas works", "tannery"], "site_name": ["Old Gas Works", "Tan Yard"],
+         "start_year": [1890, 1901], "end_year": [1950, 1930]},
+        geometry=[shapely.box(XLL + 210, YLL + 210, XLL + 230, YLL + 230),
+                  shapely.box(XLL + 300, YLL + 360, XLL + 320, YLL + 380)], crs="EPSG:27700")
+    sites.to_file(folder / "industry.gpkg", engine="pyogrio")
+    return folder / "industry.gpkg"
+
+
+def test_land_use_layers_are_inputs_and_verified(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    make_inputs(tmp_path)
+    write_layer(tmp_path)
+    res = runner.invoke(cli, ["query", "plots.gpkg", "--grid", f"no2:2020={GRID}",
+                              "--layer", "industry.gpkg", "--per-boundary", "-f", "json",
+                              "-o", "lu.json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads((tmp_path / "lu.json").read_text())
+    layer = next(i for i in doc["provenance"]["inputs"] if i["role"] == "layer")
+    assert layer["source"].endswith("industry.gpkg") and len(layer["sha256"]) == 64
+    res = verify(runner, "lu.json")
+    assert res.exit_code == 0, res.stdout
+    assert "same     layer industry" in res.stdout and "same     land use industry" in res.stdout
+    assert "same     per-boundary values" in res.stdout
+    # One site moved 50 m: the layer file and its distances are changed.
+    sites = gpd.read_file(tmp_path / "industry.gpkg")
+    sites.geometry = sites.geometry.translate(0, 50)
+    sites.to_file(tmp_path / "industry.gpkg", engine="pyogrio")
+    res = verify(runner, "lu.json")
+    assert res.exit_code == 1
+    assert any(x.split()[1:3] == ["layer", "industry"] for x in lines_of(res, "changed"))
+    line = next(x for x in lines_of(res, "changed") if "land use industry" in x)
+    assert "distance_m" in line
+    assert "same     NO2 2020" in res.stdout
+
+
+def test_catalogued_layer_and_screen_json(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    make_inputs(tmp_path)
+    write_layer(tmp_path)
+    res = runner.invoke(cli, ["layers", "add", "industry.gpkg", "--kind", "industry",
+                              "--category-field", "use", "--name-field", "site_name"],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    res = runner.invoke(cli, ["screen", "plots.gpkg", "-f", "json", "-o", "screen.json"],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads((tmp_path / "screen.json").read_text())
+    assert doc["provenance"]["settings"]["bands_m"] == [0.0, 50.0, 250.0, 500.0]
+    assert {i["role"] for i in doc["provenance"]["inputs"]} == {"boundaries", "layer"}
+    res = verify(runner, "screen.json")
+    assert res.exit_code == 0, res.stdout
+    assert "same     land use industry" in res.stdout and "2 records" in res.stdout
+    # The source file is gone: the catalogued copy of it still reproduces the screening.
+    (tmp_path / "industry.gpkg").unlink()
+    res = verify(runner, "screen.json")
+    assert res.exit_code == 0, res.stdout
+    assert "used the catalogued copy" in res.stdout
+    doc["records"][0]["distance_m"] += 5
+    (tmp_path / "screen.json").write_text(json.dumps(doc))
+    res = verify(runner, "screen.json")
+    assert res.exit_code == 1
+    assert any("land use industry" in x and "distance_m" in x for x in lines_of(res, "changed"))
+
+
+RATES_CSV = """area,cases,person_years
+Street,18,4300
+Borough,1840,420000
+"""
+
+
+def test_rates_json_verifies(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cancers.csv").write_text(RATES_CSV)
+    res = runner.invoke(cli, ["rates", "cancers.csv", "--reference", "Borough", "-f", "json",
+                              "-o", "rates.json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    res = verify(runner, "rates.json")
+    assert res.exit_code == 0, res.stdout
+    assert "same     table" in res.stdout and "same     rates Street" in res.stdout
+    assert "packaged with airq" in res.stdout
+    (tmp_path / "cancers.csv").write_text(RATES_CSV.replace("Street,18,", "Street,28,"))
+    res = verify(runner, "rates.json")
+    assert res.exit_code == 1
+    assert any(x.split()[1] == "table" for x in lines_of(res, "changed"))
+    line = next(x for x in lines_of(res, "changed") if "rates Street" in x)
+    assert "cases 18 -> 28" in line and "crude_rate" in line
+    res = runner.invoke(cli, ["rates", "--cases", "79", "--person-years", "21507", "--area",
+                              "LSOA of interest", "-f", "json", "-o", "one.json"],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads((tmp_path / "one.json").read_text())
+    assert verify(runner, "one.json").exit_code == 0
+    doc[0]["crude_rate"] = 400.0
+    (tmp_path / "one.json").write_text(json.dumps(doc))
+    res = verify(runner, "one.json")
+    assert res.exit_code == 1
+    assert "crude_rate 400.0 -> 367.3" in res.stdout

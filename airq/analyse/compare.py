@@ -405,6 +405,39 @@ def _land_use_checks(recorded: dict | None, recomputed: dict | None,
     return out
 
 
+def screening_checks(recorded: dict, recomputed: dict | None, missing_layers=frozenset(),
+                     *, why: str = "", status: str = MISSING) -> list[Check]:
+    """Check an ``airq screen`` document against its recomputation, one check per layer.
+
+    With ``recomputed`` None every layer gets ``status`` and the reason ``why``.
+    """
+    if recomputed is None:
+        return [Check("result", status, f"land use {p.get('name')}", note=why)
+                for p in recorded.get("layers") or ()] or [
+            Check("result", status, "land-use screening", note=why)]
+    out = _land_use_checks(recorded, recomputed, missing_layers)
+    flags = tuple(diff({"synthetic_demo_data": recorded.get("synthetic_demo_data")},
+                       {"synthetic_demo_data": recomputed.get("synthetic_demo_data")}))
+    if flags:
+        out.append(Check("result", CHANGED, "synthetic demo data flag", "", flags))
+    return out
+
+
+def rate_checks(recorded: Sequence[dict], recomputed: Sequence[dict] | None, *, why: str = "",
+                status: str = MISSING) -> list[Check]:
+    """Check each area's row of an ``airq rates`` table against its recomputation."""
+    def subject(r):
+        return f"rates {r.get('area')}"
+
+    def detail(r):
+        rate = r.get("crude_rate")
+        return f"{r.get('cases')} cases, crude rate {_fmt(rate)}"
+
+    if recomputed is None:
+        return [Check("result", status, subject(r), detail(r), note=why) for r in recorded]
+    return _row_checks(recorded, recomputed, lambda r: r.get("area"), subject, detail)
+
+
 # --------------------------------------------------------------------------- batch tables
 
 def compare_rows(recorded, recomputed, keys: Sequence[str], *,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 import warnings
 
 import click
@@ -47,6 +49,7 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
     from airq.outputs import check_writable
     from airq.read.boundaries import read_boundaries
     from airq.read.catalogue.layers import load_layers
+    from airq.record import screen_provenance
     from airq.render.landuse_text import render_landuse
 
     bands_m = parse_bands(bands) or DEFAULT_BANDS_M
@@ -55,10 +58,13 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
         b = read_boundaries(boundaries, where=where, crs=boundaries_crs, layer=boundaries_layer)
-        result = screen_landuse(area_from_boundaries(b.gdf), load_layers(layers), bands_m)
+        layer_objs = load_layers(layers)
+        result = screen_landuse(area_from_boundaries(b.gdf), layer_objs, bands_m)
         if b.synthetic and not result.synthetic:
             import dataclasses
 
             result = dataclasses.replace(result, synthetic=True)
     echo_warnings(w.message for w in caught)
-    write_or_echo(render_landuse(result, fmt), output, overwrite)
+    provenance = screen_provenance(b, layer_objs, bands_m, shlex.join(["airq", *sys.argv[1:]]),
+                                   synthetic=result.synthetic)
+    write_or_echo(render_landuse(result, fmt, provenance), output, overwrite)

@@ -19,8 +19,8 @@ from airq.record import ATTACHMENT_NAME, EMBED_ID, KIND_KEY
 from airq.render.batch_output import PROVENANCE_KEY, provenance_path
 
 #: What ``airq verify`` reads, for messages.
-READABLE = ("a JSON result (airq query -f json), a batch table (.csv, .gpkg, .parquet) with "
-            "its provenance, or an HTML or PDF report or map")
+READABLE = ("a JSON result (airq query, screen or rates -f json), a batch table (.csv, "
+            ".gpkg, .parquet) with its provenance, or an HTML or PDF report or map")
 
 _SCRIPT = re.compile(
     r'<script\b[^>]*\bid=["\']' + re.escape(EMBED_ID) + r'["\'][^>]*>(.*?)</script\s*>',
@@ -36,7 +36,8 @@ class RecordedOutput:
     path
         The output file.
     kind
-        ``query`` (an area's result) or ``batch`` (a table of groups).
+        ``query`` (an area's result), ``screen`` (a land-use screening), ``rates``
+        (a rate table) or ``batch`` (a table of groups).
     container
         ``json``, ``html``, ``pdf``, ``csv``, ``gpkg`` or ``parquet``.
     document
@@ -68,20 +69,46 @@ def _json(text, where: str):
         raise InputError(f"{where} is not valid JSON ({err}); the output may be damaged") from err
 
 
+def _document_kind(doc) -> str | None:
+    if not isinstance(doc, dict):
+        return None
+    if doc.get(KIND_KEY):
+        return str(doc[KIND_KEY])
+    if "results" in doc and "area" in doc:
+        return "query"
+    if "records" in doc and "verdicts" in doc:
+        return "screen"
+    return None
+
+
 def _query_document(doc, where: str, path: Path) -> RecordedOutput:
-    if isinstance(doc, dict) and doc.get(KIND_KEY) not in (None, "query"):
-        raise InputError(f"{where} holds an airq {doc.get(KIND_KEY)} document, which airq "
-                         "verify cannot re-run")
-    if not (isinstance(doc, dict) and "results" in doc and isinstance(doc.get("provenance"),
-                                                                     dict)):
-        raise InputError(f"{where} is not an airq query result with provenance; airq verify "
-                         f"reads {READABLE}")
+    kind = _document_kind(doc)
+    if kind not in ("query", "screen"):
+        what = f"an airq {kind} document" if kind else "not an airq query result"
+        raise InputError(f"{where} is {what}; airq verify reads {READABLE}")
+    if not isinstance(doc.get("provenance"), dict):
+        raise InputError(f"{where} carries no provenance (written by an airq version before "
+                         "outputs recorded it); it cannot be verified")
     prov = doc["provenance"]
     if not isinstance(prov.get("inputs"), list):
         raise InputError(f"{where}: the provenance lists no inputs; it cannot be verified")
     doc = {k: v for k, v in doc.items() if k != KIND_KEY}
     container = {".json": "json", ".pdf": "pdf"}.get(path.suffix.lower(), "html")
-    return RecordedOutput(path, "query", container, doc, prov, provenance_source=where)
+    return RecordedOutput(path, kind, container, doc, prov, provenance_source=where)
+
+
+def _rates_document(rows, where: str, path: Path) -> RecordedOutput:
+    """``airq rates -f json``: a list of rows, each carrying the same provenance."""
+    if not rows or not all(isinstance(r, dict) and "crude_rate" in r for r in rows):
+        raise InputError(f"{where} is not an airq query, screen or rates result; airq verify "
+                         f"reads {READABLE}")
+    provs = [r.get("provenance") for r in rows]
+    if not isinstance(provs[0], dict) or not isinstance(provs[0].get("inputs"), list):
+        raise InputError(f"{where} carries no provenance; it cannot be verified")
+    if any(p != provs[0] for p in provs[1:]):
+        raise InputError(f"{where}: its rows carry different provenance; it has been edited")
+    doc = {"rows": [{k: v for k, v in r.items() if k != "provenance"} for r in rows]}
+    return RecordedOutput(path, "rates", "json", doc, provs[0], provenance_source=where)
 
 
 def _read_html(path: Path) -> RecordedOutput:
@@ -204,7 +231,10 @@ def read_recorded(path: str | Path) -> RecordedOutput:
         if p.name.endswith(".provenance.json"):
             raise InputError(f"{p.name} is a provenance sidecar; verify the table it "
                              "describes instead")
-        return _query_document(_json(p.read_text(encoding="utf-8"), p.name), p.name, p)
+        doc = _json(p.read_text(encoding="utf-8"), p.name)
+        if isinstance(doc, list):
+            return _rates_document(doc, p.name, p)
+        return _query_document(doc, p.name, p)
     if suffix in (".html", ".htm"):
         return _read_html(p)
     if suffix == ".pdf":

@@ -25,12 +25,16 @@ def to_json_dict(screening: LandUseScreening) -> dict:
     return screening.to_dict()
 
 
-def render_json(screening: LandUseScreening) -> str:
-    """Return the screening as indented JSON text."""
-    return json.dumps(to_json_dict(screening), indent=2, ensure_ascii=False) + "\n"
+def render_json(screening: LandUseScreening, provenance: dict | None = None) -> str:
+    """Return the screening as indented JSON text (with its provenance, when given)."""
+    doc = to_json_dict(screening)
+    if provenance is not None:
+        doc["provenance"] = provenance
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_landuse(screening: LandUseScreening, fmt: str = "text") -> str:
+def render_landuse(screening: LandUseScreening, fmt: str = "text",
+                   provenance: dict | None = None) -> str:
     """Render a screening in one of :data:`FORMATS`.
 
     Parameters
@@ -40,6 +44,9 @@ def render_landuse(screening: LandUseScreening, fmt: str = "text") -> str:
     fmt
         ``text`` (an officer's paragraph, a records table and the timeline),
         ``markdown`` or ``json``.
+    provenance
+        Inputs, bands, version and command (:func:`airq.record.screen_provenance`),
+        recorded in the JSON document.
 
     Returns
     -------
@@ -53,7 +60,7 @@ def render_landuse(screening: LandUseScreening, fmt: str = "text") -> str:
     renderers = {"text": render_text, "markdown": render_markdown, "json": render_json}
     if fmt not in renderers:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    text = renderers[fmt](screening)
+    text = render_json(screening, provenance) if fmt == "json" else renderers[fmt](screening)
     if screening.synthetic and fmt != "json":
         # Stand-alone output: say plainly that the demo layers are invented.
         banner = "SYNTHETIC DEMO DATA: these land-use layers are invented, not real records"

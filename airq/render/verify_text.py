@@ -10,7 +10,8 @@ from airq.results import SYNTHETIC_BANNER
 FORMATS = ("text", "json")
 #: Changes listed on one line before "and N more".
 MAX_CHANGES = 6
-_KIND = {"query": "airq query result", "batch": "airq batch table"}
+_KIND = {"query": "airq query result", "batch": "airq batch table",
+         "screen": "airq screen result", "rates": "airq rates table"}
 _CONTAINER = {"json": "JSON", "html": "HTML", "pdf": "PDF", "csv": "CSV", "gpkg": "GeoPackage",
               "parquet": "GeoParquet"}
 

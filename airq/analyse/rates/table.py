@@ -400,6 +400,8 @@ def rates_provenance(table=None, standard=None, **settings) -> dict:
     if standard is None:
         inputs.append({"role": "standard_population",
                        "source": "airq/data/esp2013.csv (European Standard Population 2013)"})
+    from airq.record import working_dir
+
     return {"airq_version": __version__,
             "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "inputs": inputs, "settings": settings}
+            "inputs": inputs, "settings": settings, "working_dir": working_dir()}
