@@ -94,6 +94,12 @@ class Settings:
     maptiler_key
         The MapTiler key itself, where it cannot be set in the environment. Never
         printed or written to any output.
+    address_columns
+        A council gazetteer's column for each address field, e.g.
+        ``{uprn = "UPRN", street = "STREET_DESCRIPTOR", number = "PAO_START_NUMBER",
+        postcode = "POSTCODE_LOCATOR", x = "X_COORDINATE", y = "Y_COORDINATE"}``
+        (``--address-columns`` wins); empty: recognise ONSUD, OS Open UPRN or common
+        gazetteer names.
     """
 
     method: Method = "centre"
@@ -107,6 +113,7 @@ class Settings:
     tile_title: str | None = None
     maptiler_key_env: str = "MAPTILER_KEY"
     maptiler_key: str | None = field(default=None, repr=False)
+    address_columns: dict[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self):
         if isinstance(self.objectives, str):
@@ -124,6 +131,12 @@ class Settings:
         bands = list(self.bands_m)
         if not bands or any(b < 0 for b in bands) or bands != sorted(set(bands)):
             problems.append(f"bands_m must be increasing distances >= 0, not {bands}")
+        fields = ("uprn", "x", "y", "postcode", "street", "number")  # read.addresses
+        if not isinstance(self.address_columns, dict) or any(
+                k not in fields or not isinstance(v, str) or not v
+                for k, v in self.address_columns.items()):
+            problems.append(f"address_columns must map fields ({', '.join(fields)}) to "
+                            f"column names, not {self.address_columns!r}")
         if problems:
             raise ConfigError("; ".join(problems))
 

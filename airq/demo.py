@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from airq import demo_addresses
 from airq.demo_editions import (
     LAEI2022_ZIP_REL,
     NATIONAL_BROWNFIELD_REL,
@@ -157,6 +158,11 @@ class DemoFiles:
     brownfield_national
         A ``brownfield-land.csv`` in the national planning-data layout; written, not
         catalogued.
+    inspire_zip
+        The plots as HM Land Registry INSPIRE Index Polygons (a council-style zip with
+        the GML and a second file), plus a block of flats and a depot.
+    addresses
+        Address points in the ONS UPRN Directory layout (``ONSUD_DEMO_LN.csv``).
     """
 
     root: Path
@@ -170,6 +176,8 @@ class DemoFiles:
     markers: tuple[Path, ...]
     laei2022_zip: Path | None = None
     brownfield_national: Path | None = None
+    inspire_zip: Path | None = None
+    addresses: Path | None = None
 
 
 def _grid_relpath(year: int, pollutant: str, suffix: str = ".asc") -> Path:
@@ -218,6 +226,7 @@ def _data_files() -> list[tuple[Path, str]]:
         (_BROWNFIELD_REL, "SYNTHETIC brownfield land register rows (GeoX/GeoY in BNG)"),
         (NATIONAL_BROWNFIELD_REL, national_brownfield_description()),
     ]  # fmt: skip
+    files += demo_addresses.description()
     return files
 
 
@@ -773,6 +782,10 @@ def _write_all(staging: Path) -> None:
     street = plots.loc[plots["street"] == DEMO_STREET].geometry.union_all()
     (staging / NATIONAL_BROWNFIELD_REL).write_text(national_brownfield_csv(street),
                                                    encoding="utf-8", newline="\n")
+    demo_addresses.write_inspire_zip(staging / demo_addresses.INSPIRE_ZIP_REL, plots)
+    onsud = staging / demo_addresses.ONSUD_REL
+    onsud.parent.mkdir(parents=True, exist_ok=True)
+    onsud.write_text(demo_addresses.onsud_csv(plots), encoding="utf-8", newline="\n")
 
     data = _data_files()
     for folder in (_GRID_DIR, _BOUNDARY_DIR):
@@ -869,6 +882,8 @@ def write_demo(root: Path, overwrite: bool = False) -> DemoFiles:
         markers=(root / _GRID_DIR / MARKER_NAME, root / _BOUNDARY_DIR / MARKER_NAME),
         laei2022_zip=root / LAEI2022_ZIP_REL,
         brownfield_national=root / NATIONAL_BROWNFIELD_REL,
+        inspire_zip=root / demo_addresses.INSPIRE_ZIP_REL,
+        addresses=root / demo_addresses.ONSUD_REL,
     )  # fmt: skip
 
 

@@ -108,7 +108,7 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
         grids = load_grids(boundaries, requests, grid_crs)
-        inputs = [boundaries_input(boundaries)]
+        inputs = [boundaries_input(boundaries), *boundaries.extra_inputs]
         inputs += [grid_input(g.info, r, grid_crs) for r, g in zip(requests, grids, strict=True)]
         inputs += [layer_input(layer) for layer in layers]
         result = assess(boundaries, grids, settings, load_objectives(), inputs=inputs,
@@ -119,7 +119,7 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
 
             land_use = screen_landuse(area_from_boundaries(boundaries.gdf), list(layers),
                                       bands_m=settings.bands_m)
-    messages = []
+    messages = list(boundaries.notes)  # raised while reading and selecting the boundaries
     for w in caught:
         if issubclass(w.category, AirqWarning):
             text = str(w.message)

@@ -121,7 +121,8 @@ def screen_provenance(boundaries, layers, bands_m, command: str | None = None,
 
     return {"airq_version": __version__,
             "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "inputs": [boundaries_input(boundaries), *(layer_input(x) for x in layers)],
+            "inputs": [boundaries_input(boundaries), *boundaries.extra_inputs,
+                       *(layer_input(x) for x in layers)],
             "settings": {"bands_m": [float(b) for b in bands_m]},
             "synthetic": bool(synthetic or boundaries.synthetic), "command": command,
             "working_dir": working_dir()}

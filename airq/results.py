@@ -122,7 +122,12 @@ class BoundaryRow:
 
 @dataclass(frozen=True)
 class AreaSummary:
-    """The area assessed: its name, boundaries and how they were treated."""
+    """The area assessed: its name, boundaries and how they were treated.
+
+    ``n_addresses`` and ``selection`` (e.g. "boundaries holding the addresses of
+    postcode RM6 6EA: 31 boundaries, 44 addresses") are set when the boundaries were
+    chosen by address, else None.
+    """
 
     name: str
     n_boundaries: int
@@ -130,10 +135,13 @@ class AreaSummary:
     no_centre_ids: tuple[str, ...]
     share_outside: float
     boundaries: dict
+    n_addresses: int | None = None
+    selection: str | None = None
 
     def to_dict(self) -> dict:
         """Return the summary as JSON-ready values."""
         return {"name": self.name, "n_boundaries": self.n_boundaries,
+                "n_addresses": self.n_addresses, "selection": self.selection,
                 "area_m2": round(self.area_m2, 1), "no_centre_ids": list(self.no_centre_ids),
                 "share_outside_grid": round(self.share_outside, 4),
                 "boundaries": self.boundaries}

@@ -284,13 +284,19 @@ def _settings(recorded: dict):
     return Settings(**values)
 
 
-def _read_boundaries(loc: _Located, **extra):
+def _read_boundaries(loc: _Located, addresses: _Located | None = None, **extra):
     from airq.read.boundaries import read_boundaries
 
     b = loc.record
     crs = b.get("crs_given")
     if crs is None and (b.get("crs_note") or "").startswith("stated by the user"):
         crs = b.get("crs")
+    criteria = (b.get("selection") or {}).get("criteria")
+    if criteria and addresses is not None and addresses.use is not None:
+        # Chosen by address: select again from the same two files.
+        from airq.selection import recorded_selection
+
+        return recorded_selection(loc.use, addresses.use, b, addresses.record, crs=crs)
     return read_boundaries(loc.use, where=b.get("where") or (), crs=crs,
                            layer=b.get("layer"), name=b.get("name"), **extra)
 
@@ -323,7 +329,8 @@ def _verify_query(rec: RecordedOutput, finder: Finder) -> list[Check]:
             warnings.simplefilter("ignore", AirqWarning)  # run_query collects them itself
             from airq.pipeline import run_query
 
-            b = _read_boundaries(boundaries)
+            addresses = next((x for x in located if x.record.get("role") == "addresses"), None)
+            b = _read_boundaries(boundaries, addresses)
             result = run_query(b, [x.use for x in grids if x.use is not None],
                                _settings(prov.get("settings")),
                                layers=[x.use for x in layers if x.use is not None],

@@ -29,6 +29,8 @@ VALID = {
     "tile_title": ('"OS 25 inch"', "OS 25 inch"),
     "maptiler_key_env": ('"NLS_KEY"', "NLS_KEY"),
     "maptiler_key": ('"k-123"', "k-123"),
+    "address_columns": ('{uprn = "UPRN_NO", street = "STREET"}',
+                        {"uprn": "UPRN_NO", "street": "STREET"}),
 }
 
 

@@ -118,7 +118,8 @@ def test_layout(files):
     assert files.manifest == root / "grids" / "demo" / "manifest.json"
     every = [*files.grids, files.grid_csv, files.boundaries, files.boundaries_wgs84,
              *files.layers, *files.markers, files.manifest, files.boundaries_manifest,
-             files.laei2022_zip, files.brownfield_national]  # fmt: skip
+             files.laei2022_zip, files.brownfield_national,
+             files.inspire_zip, files.addresses]  # fmt: skip
     assert all(p.is_file() and p.stat().st_size > 0 for p in every)
     # Nothing else: no staging folder left behind, no sidecars.
     written = {p for p in root.rglob("*") if p.is_file()}

@@ -233,7 +233,9 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
                        area_m2=float(shapely.area(shapely.union_all(
                            np.asarray(gdf_grid.geometry.values, dtype=object)))),
                        no_centre_ids=no_centre_ids, share_outside=share_outside,
-                       boundaries=boundaries.to_dict())
+                       boundaries=boundaries.to_dict(),
+                       n_addresses=(boundaries.selection or {}).get("n_addresses"),
+                       selection=(boundaries.selection or {}).get("summary"))
     synthetic = boundaries.synthetic or any(g.info.synthetic for g in grids)
     prov = Provenance(airq_version=__version__,
                       run_at=(run_at or datetime.now(UTC)).isoformat(timespec="seconds"),

@@ -10,6 +10,7 @@ import warnings
 import click
 
 from airq.cli import cli
+from airq.cli.address_options import address_columns_opt, addresses_opt
 from airq.cli.options import area_options, grid_options, overwrite_opt, settings_options
 
 
@@ -39,10 +40,13 @@ class _Progress:
 
 
 @cli.command("batch")
-@click.argument("boundaries", type=click.Path(dir_okay=False))
+@click.argument("boundaries", type=click.Path(dir_okay=False), required=False)
 @click.option("--group-by", required=True, metavar="COLUMN",
-              help="Column naming each boundary's group, e.g. street.")
+              help="Column naming each boundary's group, e.g. street; with --addresses, "
+                   "postcode or street.")
 @area_options
+@addresses_opt
+@address_columns_opt
 @grid_options
 @settings_options
 @click.option("--layer", "layers", multiple=True, metavar="NAME|FILE",
@@ -63,7 +67,7 @@ class _Progress:
 def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_crs, grid_specs,
           grid_crs, pollutants, years, edition, config, method, sd, objectives, per_boundary,
           strict, bands, layers, output, wide, map_path, errors_path, workers, dask_address,
-          overwrite):
+          overwrite, addresses, address_columns):
     """Air quality for every group of boundaries (every street of a ward) in one table.
 
     Writes one row per group x pollutant x model year (n_points, mean, SD, min,
@@ -75,12 +79,18 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
     with status 3 (partial) after writing the rest. Exit 0: all groups done;
     1: nothing could be done.
 
+    With --addresses (ONSUD, OS Open UPRN, a gazetteer), --group-by postcode or
+    street groups INSPIRE polygons by the addresses they hold: a polygon whose
+    addresses span two postcodes belongs to both; BOUNDARIES may then be the name
+    of catalogued boundaries (airq boundaries add), or left out.
+
     \b
-    Example:
+    Examples:
       airq batch boundaries/demo/residential_plots.gpkg --group-by street \\
           -o streets.gpkg --map streets.html
+      airq batch demo --group-by postcode -o postcodes.csv
     """  # noqa: D301  (click's \b marker must be a real backspace)
-    from airq.analyse.batch import EXIT_PARTIAL, batch_stats, read_batch_boundaries
+    from airq.analyse.batch import EXIT_PARTIAL, batch_stats
     from airq.cli.runner import (
         _layers,
         build_settings,
@@ -115,8 +125,9 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
     progress = _Progress()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
-        b, lost = read_batch_boundaries(boundaries, group_by, where=where, crs=boundaries_crs,
-                                        layer=boundaries_layer, name=name)
+        b, lost, address_lost = _read(boundaries, group_by, where, boundaries_crs,
+                                      boundaries_layer, name, addresses, address_columns,
+                                      settings)
         read_warnings = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
         if settings.strict and read_warnings:
             raise AirqError(f"{read_warnings[0]} (--strict turns warnings into errors)")
@@ -132,6 +143,7 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
                                      sink=writer if stream else None)
             finally:
                 progress.close()
+            result = _with_address_errors(result, b, address_lost)
             if not stream:
                 # Demo grids mark the table too, not only demo boundaries.
                 writer.synthetic = writer.synthetic or bool(result.provenance.get("synthetic"))
@@ -157,3 +169,57 @@ def _grid_requests(grid_specs, pollutants, years, edition):
     from airq.cli.runner import grid_requests
 
     return grid_requests(grid_specs, pollutants, years, edition)
+
+
+def _read(boundaries, group_by, where, crs, layer, name, addresses, address_columns, settings):
+    """Boundaries for the batch: grouped by a column, or by the addresses they hold."""
+    from airq.analyse.batch import read_batch_boundaries
+
+    by_address = addresses is not None or (
+        group_by.lower() in ("postcode", "street") and not _is_file(boundaries))
+    if not by_address:
+        if boundaries is None:
+            raise click.UsageError("give BOUNDARIES, or --group-by postcode|street to group "
+                                   "catalogued boundaries (airq boundaries add) by address")
+        return (*read_batch_boundaries(boundaries, group_by, where=where, crs=crs, layer=layer,
+                                       name=name), [])
+    from airq.cli.address_options import parse_address_columns
+    from airq.selection import grouped_boundaries
+
+    if boundaries is None and addresses is not None:
+        raise click.UsageError("--addresses goes with BOUNDARIES (the INSPIRE zip or polygon "
+                               "file the addresses are joined to)")
+    columns = parse_address_columns(address_columns, settings.address_columns)
+    b, lost = grouped_boundaries(boundaries, group_by, addresses=addresses, where=where,
+                                 crs=crs, layer=layer, address_columns=columns)
+    if name:
+        import dataclasses
+
+        b = dataclasses.replace(b, name=name)
+    for note in b.notes:
+        import warnings
+
+        from airq.analyse.addresses import AddressWarning
+
+        warnings.warn(note, AddressWarning, stacklevel=2)
+    return b, [], lost
+
+
+def _is_file(path) -> bool:
+    from pathlib import Path
+
+    return path is not None and Path(str(path).split("!", 1)[0]).exists()
+
+
+def _with_address_errors(result, boundaries, lost):
+    """Add the address groups that could not be assessed, and the address file's provenance."""
+    import dataclasses
+
+    from airq.analyse.batch import BatchError
+
+    if boundaries.extra_inputs:
+        result.provenance["inputs"] = [{"role": "boundaries", **boundaries.to_dict()},
+                                       *boundaries.extra_inputs]
+    errors = (*result.errors, *(BatchError(g, reason) for g, reason in lost))
+    messages = tuple(dict.fromkeys([*result.warnings, *boundaries.notes]))
+    return dataclasses.replace(result, errors=errors, warnings=messages)

@@ -14,3 +14,4 @@ from airq.cli import map  # noqa: F401
 from airq.cli import report  # noqa: F401
 from airq.cli import verify  # noqa: F401
 from airq.cli import case  # noqa: F401
+from airq.cli import boundaries  # noqa: F401

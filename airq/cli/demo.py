@@ -53,3 +53,11 @@ def demo(root, no_register, overwrite):
         kind, mapping = DEMO_LAYER_MAPPINGS.get(layer.stem, (None, None))
         e = add_layer(layer, kind=kind, mapping=mapping, overwrite=True)
         click.echo(f"Catalogued land-use layer {e.name}", err=True)
+    if files.inspire_zip is not None:
+        from airq.selection import catalogue_boundaries
+
+        entry, _ = catalogue_boundaries(files.inspire_zip, files.addresses, name="demo",
+                                        overwrite=True)
+        j = entry.meta["join"]
+        click.echo(f"Catalogued boundaries demo: {j['n_boundaries']} INSPIRE-layout polygons "
+                   f"joined to {j['n_addresses']} ONSUD-layout addresses", err=True)

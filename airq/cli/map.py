@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from airq.cli import cli
+from airq.cli.address_options import address_options
 from airq.cli.appendix_options import (
     check_appendices,
     landuse_options,
@@ -18,8 +19,9 @@ from airq.cli.options import area_options, grid_options, settings_options
 
 
 @cli.command("map")
-@click.argument("boundaries", type=click.Path(dir_okay=False))
+@click.argument("boundaries", type=click.Path(dir_okay=False), required=False)
 @area_options
+@address_options
 @grid_options
 @settings_options
 @landuse_options
@@ -33,7 +35,7 @@ from airq.cli.options import area_options, grid_options, settings_options
 def map_(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
          pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
          bands, layers, no_layers, output, png_path, svg_path, report_path, self_contained,
-         overwrite):
+         overwrite, **address):
     """Write an interactive map of a street: boundaries, grid points by year, land use.
 
     Draws the residential boundaries in orange over OpenStreetMap, a light grey

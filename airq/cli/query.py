@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from airq.cli import cli
+from airq.cli.address_options import address_options
 from airq.cli.appendix_options import appendix_options
 from airq.cli.options import (
     area_options,
@@ -17,8 +18,9 @@ from airq.cli.options import (
 
 
 @cli.command("query")
-@click.argument("boundaries", type=click.Path(dir_okay=False))
+@click.argument("boundaries", type=click.Path(dir_okay=False), required=False)
 @area_options
+@address_options
 @grid_options
 @settings_options
 @click.option("--layer", "layers", multiple=True, metavar="NAME|FILE",
@@ -31,7 +33,7 @@ from airq.cli.options import (
 def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
           pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
           bands, layers, no_layers, fmt, output, map_path, png_path, svg_path, report_path,
-          self_contained, query_text, overwrite):
+          self_contained, query_text, overwrite, **address):
     """Modelled annual-mean NO2, PM10 and PM2.5 inside a street's property boundaries.
 
     Pools the grid points (20 m cell centres of the LAEI grids) inside the union

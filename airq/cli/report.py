@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from airq.cli import cli
+from airq.cli.address_options import address_options
 from airq.cli.appendix_options import (
     check_appendices,
     landuse_options,
@@ -19,8 +20,9 @@ from airq.cli.options import area_options, grid_options, settings_options
 
 
 @cli.command("report")
-@click.argument("boundaries", type=click.Path(dir_okay=False))
+@click.argument("boundaries", type=click.Path(dir_okay=False), required=False)
 @area_options
+@address_options
 @grid_options
 @settings_options
 @landuse_options
@@ -35,7 +37,7 @@ from airq.cli.options import area_options, grid_options, settings_options
 def report(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
            pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
            bands, layers, no_layers, output, query_text, map_path, png_path, svg_path,
-           self_contained, overwrite):
+           self_contained, overwrite, **address):
     """Write the environmental health report for a resident's query, as HTML or A4 PDF.
 
     Writes the appendix an officer attaches to the answer: the query as received,

@@ -37,11 +37,14 @@ def build_settings(config, **options):
 
 def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_crs, grid_specs,
                      grid_crs, pollutants, years, edition, config, method, sd, objectives,
-                     per_boundary, strict, bands, layers, no_layers, command):
-    """Read inputs named by the options and run the query pipeline."""
+                     per_boundary, strict, bands, layers, no_layers, command, **address):
+    """Read inputs named by the options and run the query pipeline.
+
+    ``address`` holds the address options (:data:`airq.cli.address_options.ADDRESS_PARAMS`);
+    with a postcode, UPRN, street or point the boundaries are chosen by address.
+    """
     from airq.analyse.objectives import load_objectives
     from airq.pipeline import run_query
-    from airq.read.boundaries import read_boundaries
 
     settings = build_settings(config, method=method, sd=sd,
                               objectives=parse_objective_sets(objectives),
@@ -49,12 +52,38 @@ def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_cr
                               bands_m=parse_bands(bands))
     load_objectives().select(settings.objectives)  # fail early on an unknown set
     grid_requests(grid_specs, pollutants, years, edition, catalogue=False)  # usage first
-    b = read_boundaries(boundaries, where=where, crs=boundaries_crs, layer=boundaries_layer,
-                        name=name)
+    b = read_area(boundaries, where=where, name=name, boundaries_layer=boundaries_layer,
+                  boundaries_crs=boundaries_crs, settings=settings, **address)
     requests = grid_requests(grid_specs, pollutants, years, edition)
     layer_objs = [] if no_layers else _layers(layers)
     return run_query(b, requests, settings, grid_crs=grid_crs, layers=layer_objs,
                      command=command)
+
+
+def read_area(boundaries, *, where=(), name=None, boundaries_layer=None, boundaries_crs=None,
+              settings=None, **address):
+    """Read the boundaries named by the options: from a file, or chosen by address."""
+    from airq.cli.address_options import (
+        check_boundaries_arg,
+        criteria_from_params,
+        parse_address_columns,
+    )
+
+    criteria = criteria_from_params(address)
+    check_boundaries_arg(boundaries, criteria, address.get("addresses"))
+    if criteria is None:
+        from airq.read.boundaries import read_boundaries
+
+        return read_boundaries(boundaries, where=where, crs=boundaries_crs,
+                               layer=boundaries_layer, name=name)
+    from airq.selection import select_boundaries
+
+    columns = parse_address_columns(address.get("address_columns"),
+                                    settings.address_columns if settings else None)
+    return select_boundaries(boundaries, criteria, addresses=address.get("addresses"),
+                             where=where, crs=boundaries_crs, layer=boundaries_layer, name=name,
+                             address_columns=columns,
+                             postcode_directory=address.get("postcode_directory"))
 
 
 #: Command parameters that :func:`build_assessment` takes, shared by query, map and report.
@@ -68,7 +97,10 @@ def assessment_from_params(params: dict):
     import shlex
     import sys
 
+    from airq.cli.address_options import ADDRESS_PARAMS
+
     return build_assessment(params["boundaries"], **{k: params[k] for k in ASSESS_PARAMS},
+                            **{k: params.get(k) for k in ADDRESS_PARAMS},
                             command=shlex.join(["airq", *sys.argv[1:]]))
 
 

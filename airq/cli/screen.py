@@ -9,11 +9,12 @@ import warnings
 import click
 
 from airq.cli import cli
+from airq.cli.address_options import address_options
 from airq.cli.options import format_opt, output_opt, overwrite_opt
 
 
 @cli.command("screen")
-@click.argument("boundaries", type=click.Path(dir_okay=False))
+@click.argument("boundaries", type=click.Path(dir_okay=False), required=False)
 @click.option("--where", multiple=True, metavar="COLUMN=VALUE",
               help="Select boundaries (repeatable; all must hold).")
 @click.option("--boundaries-layer", default=None,
@@ -24,11 +25,12 @@ from airq.cli.options import format_opt, output_opt, overwrite_opt
               help="Land-use layer to search (repeatable; default: every catalogued layer).")
 @click.option("--bands", default=None, metavar="M,M,...",
               help="Search band edges in metres [default: 0,50,250,500].")
+@address_options
 @format_opt(choices=("text", "markdown", "json"))
 @output_opt
 @overwrite_opt
 def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, fmt, output,
-           overwrite):
+           overwrite, **address):
     """Historic land use on and around a site: landfill, industry, brownfield, map epochs.
 
     Lists every feature of the land-use layers on the site (the union of the
@@ -44,10 +46,15 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
       airq screen plots.gpkg --bands 0,100,250,1000 -f markdown -o screening.md
     """  # noqa: D301  (click's \b marker must be a real backspace)
     from airq.analyse.landuse import DEFAULT_BANDS_M, area_from_boundaries, screen_landuse
-    from airq.cli.runner import echo_warnings, parse_bands, write_or_echo
+    from airq.cli.runner import (
+        build_settings,
+        echo_warnings,
+        parse_bands,
+        read_area,
+        write_or_echo,
+    )
     from airq.errors import AirqWarning
     from airq.outputs import check_writable
-    from airq.read.boundaries import read_boundaries
     from airq.read.catalogue.layers import load_layers
     from airq.record import screen_provenance
     from airq.render.landuse_text import render_landuse
@@ -57,14 +64,21 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
         check_writable(output, overwrite)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
-        b = read_boundaries(boundaries, where=where, crs=boundaries_crs, layer=boundaries_layer)
+        b = read_area(boundaries, where=where, boundaries_crs=boundaries_crs,
+                      boundaries_layer=boundaries_layer,
+                      settings=build_settings(None), **address)
         layer_objs = load_layers(layers)
         result = screen_landuse(area_from_boundaries(b.gdf), layer_objs, bands_m)
         if b.synthetic and not result.synthetic:
             import dataclasses
 
             result = dataclasses.replace(result, synthetic=True)
-    echo_warnings(w.message for w in caught)
+    echo_warnings(dict.fromkeys([*b.notes, *(str(w.message) for w in caught)]))
     provenance = screen_provenance(b, layer_objs, bands_m, shlex.join(["airq", *sys.argv[1:]]),
                                    synthetic=result.synthetic)
-    write_or_echo(render_landuse(result, fmt, provenance), output, overwrite)
+    text = render_landuse(result, fmt, provenance)
+    if b.selection is not None:  # chosen by address: name the selection in the output
+        from airq.render.addresses_text import with_site
+
+        text = with_site(text, fmt, b)
+    write_or_echo(text, output, overwrite)

@@ -54,6 +54,16 @@ class Boundaries:
         (so batch work need not check again).
     crs_given
         The CRS the user gave for a file without one (``--boundaries-crs``), or None.
+    notes
+        Warnings raised while reading and selecting, for every output.
+    member
+        The zip member read (an INSPIRE council zip's GML), or None.
+    selection
+        How the boundaries were chosen from address points (``text``,
+        ``n_boundaries``, ``n_addresses``...), or None; see
+        :mod:`airq.analyse.addresses`.
+    extra_inputs
+        Provenance entries of other inputs the selection read (role ``addresses``).
     """
 
     gdf: object
@@ -73,6 +83,9 @@ class Boundaries:
     all_valid: bool = False
     notes: tuple[str, ...] = field(default=())
     crs_given: str | None = None
+    member: str | None = None
+    selection: dict | None = None
+    extra_inputs: tuple[dict, ...] = field(default=())
 
     def to_dict(self) -> dict:
         """Return provenance and counts as JSON-ready values."""
@@ -83,6 +96,7 @@ class Boundaries:
             "repaired": self.repaired, "dropped_empty": self.dropped_empty,
             "where": list(self.where), "id_column": self.id_column,
             "synthetic": self.synthetic, "crs_given": self.crs_given,
+            "member": self.member, "selection": self.selection,
         }
 
 
@@ -157,6 +171,10 @@ def file_columns(path: str | Path, layer: str | None = None) -> list[str]:
             return [n for n in pq.read_schema(p).names if n != "geometry"]
         import pyogrio
 
+        if p.suffix.lower() in (".gml", ".zip"):  # no schema without a full read; no .gfs
+            from airq.read.inspire import read_gml_frame
+
+            return [c for c in read_gml_frame(p, layer).columns if c != "geometry"]
         return list(pyogrio.read_info(p, layer=layer)["fields"])
     except Exception as err:  # pyarrow / GDAL raise several error types for unreadable files
         raise InputError(f"cannot read boundaries from {p}: {err}") from err
@@ -168,7 +186,7 @@ def _wanted(path: Path, layer, columns: Sequence[str] | None, where: Sequence[st
     All are read when a filter names a column the file lacks, so the error can
     list every column.
     """
-    if columns is None:
+    if columns is None or Path(path).suffix.lower() in (".gml", ".zip"):
         return None
     names = file_columns(path, layer)
     lower = {n.lower() for n in names}
@@ -215,11 +233,16 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
     import geopandas as gpd
     import pyogrio
 
-    p = Path(path).expanduser()
+    from airq.read.inspire import GML_SUFFIXES, read_gml_frame, split_member
+
+    p, member = split_member(path)
     if not p.exists():
         raise InputError(f"boundary file {p} not found")
     try:
-        if p.suffix.lower() in (".parquet", ".geoparquet"):
+        if p.suffix.lower() in GML_SUFFIXES:  # INSPIRE zips: no .gfs, no schema download
+            gdf = read_gml_frame(path, layer=layer)
+            member = gdf.attrs.get("member")
+        elif p.suffix.lower() in (".parquet", ".geoparquet"):
             import pyarrow as pa
 
             cols = _wanted(p, layer, columns, where)
@@ -303,7 +326,8 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
                       n_features=n_features, n_selected=n_selected, repaired=repaired,
                       dropped_empty=dropped, where=tuple(f"{c}={v}" for c, v in filters),
                       id_column=id_col, layer=layer, synthetic=is_synthetic(p),
-                      all_valid=still_invalid == 0, crs_given=crs)
+                      all_valid=still_invalid == 0, crs_given=crs,
+                      member=member)
 
 
 def reproject_to(gdf, crs: str):

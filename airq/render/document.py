@@ -347,6 +347,8 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
         f"<dt>Area</dt><dd>{_e(a.area.name)}: {a.area.n_boundaries} residential property "
         f"boundaries from {_e(Path(b.get('source', '')).name)}{where}, "
         f"{a.area.area_m2 / 10_000:.2f} ha</dd>",
+        (f"<dt>Selection</dt><dd>{_e(a.area.selection)} (addresses from "
+         f"{_e(b['selection']['addresses_source'])})</dd>" if a.area.selection else ""),
         f"<dt>Air quality data</dt><dd>{_e(_editions(a))}</dd>",
         f"<dt>Prepared</dt><dd>{_e(run_date)} with airq {_e(p.airq_version)}</dd>",
         "</dl>",

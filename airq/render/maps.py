@@ -192,7 +192,8 @@ def _title_html(a: Assessment) -> str:
     synth = (f'<div class="airq-synthetic">{html.escape(SYNTHETIC_BANNER)}</div>'
              if a.synthetic else "")
     return (f'<div id="airq-title"><h1>Air quality at {html.escape(a.area.name)}</h1>{synth}'
-            f"<div>{a.area.n_boundaries} residential boundaries (orange); "
+            + (f"<div>{html.escape(a.area.selection)}</div>" if a.area.selection else "")
+            + f"<div>{a.area.n_boundaries} residential boundaries (orange); "
             f"{html.escape(eds)}; model year{'s' if len(a.years) != 1 else ''} "
             f"{html.escape(years)}</div>"
             f"<div>Modelled annual means, not measurements. airq {a.provenance.airq_version}, "

@@ -44,6 +44,9 @@ def _area_line(a: Assessment) -> str:
     where = f", {', '.join(b['where'])}" if b["where"] else ""
     from pathlib import Path
 
+    if a.area.selection:  # chosen by address: say which addresses, and from which files
+        return (f"{a.area.selection} ({Path(b['source']).name}{where}; addresses from "
+                f"{b['selection']['addresses_source']}); {a.area.area_m2 / 10_000:.2f} ha")
     return (f"{a.area.n_boundaries} boundaries from {Path(b['source']).name}{where}; "
             f"{a.area.area_m2 / 10_000:.2f} ha")
 
@@ -97,6 +100,10 @@ def _provenance_lines(a: Assessment) -> list[str]:
                        f"{i['member_sha256'] or i['sha256']}, CRS {crs}")
         elif i["role"] == "boundaries":
             out.append(f"boundaries: {Path(i['source']).name}, sha256 {i['sha256']}, CRS "
+                       f"{i['crs']} ({i['crs_note']})")
+        elif i["role"] == "addresses":
+            out.append(f"addresses: {Path(i['source']).name} ({i['name']}, "
+                       f"{i['n_addresses']} address points), sha256 {i['sha256']}, CRS "
                        f"{i['crs']} ({i['crs_note']})")
         elif i["role"] != "layer":  # layers are listed with the land-use screening
             out.append(f"{i['role']}: {Path(i['source']).name}, sha256 {i['sha256']}")
