@@ -53,12 +53,12 @@ def read_joined(boundaries: str | Path, addresses: str | Path, *, where: Sequenc
 
 def _with_selection(b: Boundaries, gdf, *, name: str | None, criteria: AddressCriteria,
                     sel, join_info: dict, address_input: dict, notes: list[str],
-                    synthetic: bool) -> Boundaries:
+                    synthetic: bool, catalogue: dict | None = None) -> Boundaries:
     selection = {**sel.to_dict(), "join": join_info,
                  "addresses_source": Path(address_input["source"]).name}
+    extra = [{"role": "addresses", **address_input}, *([catalogue] if catalogue else [])]
     return replace(b, gdf=gdf.reset_index(drop=True), name=name or criteria.label(),
-                   n_selected=int(len(gdf)), selection=selection,
-                   extra_inputs=({"role": "addresses", **address_input},),
+                   n_selected=int(len(gdf)), selection=selection, extra_inputs=tuple(extra),
                    notes=tuple(dict.fromkeys([*b.notes, *notes])),
                    synthetic=b.synthetic or synthetic)
 
@@ -162,10 +162,11 @@ def select_boundaries(boundaries: str | Path | None, criteria: AddressCriteria, 
             for c in ("n_addresses", "postcodes", "streets"):
                 gdf[c] = summary[c].to_numpy()[sel.parcels]
             address_input, synthetic, join_info = a.to_dict(), a.synthetic, join.to_dict()
+            catalogue = None
         else:
             from airq.read.catalogue.boundaries import read_selection
 
-            b, sel, gdf, address_input, join_info = read_selection(
+            b, sel, gdf, address_input, join_info, catalogue = read_selection(
                 boundaries, criteria, directory=postcode_directory, select=_select)
             synthetic = b.synthetic
     notes = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
@@ -173,7 +174,8 @@ def select_boundaries(boundaries: str | Path | None, criteria: AddressCriteria, 
         if not issubclass(w.category, AirqWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return _with_selection(b, gdf, name=name, criteria=criteria, sel=sel, join_info=join_info,
-                           address_input=address_input, notes=notes, synthetic=synthetic)
+                           address_input=address_input, notes=notes, synthetic=synthetic,
+                           catalogue=catalogue)
 
 
 def grouped_boundaries(boundaries: str | Path | None, group_by: str, *,
@@ -211,12 +213,12 @@ def grouped_boundaries(boundaries: str | Path | None, group_by: str, *,
                                      address_columns=address_columns)
             has = a.has_postcodes if key == "postcode" else a.has_streets
             links, n_parcels = join.links, join.n_parcels
-            address_input, join_info = a.to_dict(), join.to_dict()
+            address_input, join_info, catalogue = a.to_dict(), join.to_dict(), None
             source, layout_name, synthetic = a.name, LAYOUT_NAMES[a.layout], a.synthetic
         else:
             from airq.read.catalogue.boundaries import read_all
 
-            b, links, n_parcels, address_input, join_info = read_all(boundaries)
+            b, links, n_parcels, address_input, join_info, catalogue = read_all(boundaries)
             has = bool(links[key].notna().any())
             source, layout_name, synthetic = (Path(address_input["source"]).name,
                                               address_input.get("name", ""), b.synthetic)
@@ -237,7 +239,8 @@ def grouped_boundaries(boundaries: str | Path | None, group_by: str, *,
             "n_addresses": int(links.loc[links["parcel"] >= 0, "uprn"].nunique()),
             "join": join_info, "addresses_source": Path(address_input["source"]).name}
     out = replace(b, gdf=gdf.reset_index(drop=True), n_selected=int(len(gdf)),
-                  selection=info, extra_inputs=({"role": "addresses", **address_input},),
+                  selection=info, extra_inputs=tuple([{"role": "addresses", **address_input},
+                                                      *([catalogue] if catalogue else [])]),
                   notes=tuple(dict.fromkeys([*b.notes, *notes])),
                   synthetic=b.synthetic or synthetic, all_valid=b.all_valid)
     return out, lost
@@ -321,6 +324,28 @@ def catalogue_boundaries(boundaries: str | Path, addresses: str | Path, *,
     return entry, notes
 
 
+def _recorded_paths(boundaries, addresses, record: dict, address_record: dict):
+    if record.get("member") and str(boundaries).lower().endswith(".zip"):
+        boundaries = f"{boundaries}!{record['member']}"
+    if address_record.get("member"):
+        addresses = f"{addresses}!{address_record['member']}"
+    columns = address_record.get("columns") if address_record.get("layout") == "gazetteer" \
+        else None
+    return boundaries, addresses, columns
+
+
+def recorded_groups(boundaries: str | Path, addresses: str | Path, record: dict,
+                    address_record: dict):
+    """Group again as a recorded ``batch --group-by postcode|street`` did (``airq verify``)."""
+    boundaries, addresses, columns = _recorded_paths(boundaries, addresses, record,
+                                                     address_record)
+    b, lost = grouped_boundaries(boundaries, record["selection"]["group_by"],
+                                 addresses=addresses, where=record.get("where") or (),
+                                 crs=record.get("crs_given"), layer=record.get("layer"),
+                                 address_columns=columns)
+    return replace(b, name=record.get("name") or b.name), lost
+
+
 def recorded_selection(boundaries: str | Path, addresses: str | Path, record: dict,
                        address_record: dict, *, crs: str | None = None) -> Boundaries:
     """Select again as a recorded output did (``airq verify``), from the files found.
@@ -334,12 +359,8 @@ def recorded_selection(boundaries: str | Path, addresses: str | Path, record: di
                                streets=tuple(c.get("streets") or ()),
                                near=tuple(c["near"]) if c.get("near") else None,
                                radius_m=c.get("radius_m"))
-    columns = address_record.get("columns") if address_record.get("layout") == "gazetteer" \
-        else None
-    if record.get("member") and str(boundaries).lower().endswith(".zip"):
-        boundaries = f"{boundaries}!{record['member']}"
-    if address_record.get("member"):
-        addresses = f"{addresses}!{address_record['member']}"
+    boundaries, addresses, columns = _recorded_paths(boundaries, addresses, record,
+                                                     address_record)
     return select_boundaries(boundaries, criteria, addresses=addresses,
                              where=record.get("where") or (), crs=crs,
                              layer=record.get("layer"), name=record.get("name"),

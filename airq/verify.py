@@ -474,13 +474,29 @@ def _verify_batch(rec: RecordedOutput, finder: Finder) -> list[Check]:
             warnings.simplefilter("ignore", AirqWarning)
             from airq.analyse.batch import batch_stats, read_batch_boundaries
 
-            b, lost = read_batch_boundaries(
-                boundaries.use, prov["group_by"], where=boundaries.record.get("where") or (),
-                crs=boundaries.record.get("crs_given"), layer=boundaries.record.get("layer"),
-                name=boundaries.record.get("name"))
+            addresses = next((x for x in located if x.record.get("role") == "addresses"), None)
+            by_address = (boundaries.record.get("selection") or {}).get("group_by")
+            address_lost = []
+            if by_address and addresses is not None and addresses.use is not None:
+                from airq.selection import recorded_groups
+
+                b, address_lost = recorded_groups(boundaries.use, addresses.use,
+                                                  boundaries.record, addresses.record)
+                lost = []
+            else:
+                b, lost = read_batch_boundaries(
+                    boundaries.use, prov["group_by"],
+                    where=boundaries.record.get("where") or (),
+                    crs=boundaries.record.get("crs_given"),
+                    layer=boundaries.record.get("layer"), name=boundaries.record.get("name"))
             result = batch_stats(b, [x.use for x in grids if x.use is not None], settings,
                                  prov["group_by"], layers=[x.use for x in layers],
                                  per_boundary=len(keys) == 2, lost_groups=lost)
+            if address_lost:
+                from airq.analyse.batch import BatchError
+
+                result = dataclasses.replace(result, errors=(
+                    *result.errors, *(BatchError(g, r) for g, r in address_lost)))
     except AirqError as err:
         return checks + [Check("result", CHANGED, "table", f"{len(rows)} rows",
                                note=f"not recomputed: the run failed: {err}")]

@@ -8,8 +8,10 @@ centres it covers, and numpy's mean and population SD of those cells.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -129,8 +131,6 @@ def test_one_postcode_gives_exactly_its_boundaries(runner, estate):
     inputs = doc["provenance"]["inputs"]
     addr = [i for i in inputs if i["role"] == "addresses"]
     assert len(addr) == 1 and addr[0]["layout"] == "onsud"
-    import hashlib
-
     assert addr[0]["sha256"] == hashlib.sha256(estate["onsud"].read_bytes()).hexdigest()
     b = [i for i in inputs if i["role"] == "boundaries"][0]
     assert b["sha256"] == hashlib.sha256(estate["zip"].read_bytes()).hexdigest()
@@ -223,7 +223,7 @@ def test_batch_by_postcode_agrees_with_query(runner, estate):
     # the block of flats belongs to both of its postcodes
     assert rows["RM6 6EF"]["mean"] == rows["RM6 6EG"]["mean"]
     prov = json.loads((estate["dir"] / "postcodes.provenance.json").read_text())["provenance"]
-    assert [i["role"] for i in prov["inputs"]] == ["boundaries", "addresses"]
+    assert [i["role"] for i in prov["inputs"]] == ["boundaries", "addresses", "grid"]
     assert any("1 address of 1 postcode lies on no boundary" in w for w in prov["warnings"])
     assert any("1 postcode of the address file lie wholly outside" in w
                for w in prov["warnings"])
@@ -255,8 +255,6 @@ def test_catalogue_once_then_query_by_postcode_alone(runner, estate):
     assert "barking-and-dagenham" in listing.stdout
     info = runner.invoke(cli, ["boundaries", "info", "barking-and-dagenham", "-f", "json"])
     meta = json.loads(info.stdout)
-    import hashlib
-
     assert meta["addresses"]["sha256"] == hashlib.sha256(estate["onsud"].read_bytes()).hexdigest()
     assert meta["boundaries"]["sha256"] == hashlib.sha256(estate["zip"].read_bytes()).hexdigest()
     direct = json.loads(run_query(runner, estate, "--postcode", "RM6 6ED").stdout)
@@ -268,8 +266,10 @@ def test_catalogue_once_then_query_by_postcode_alone(runner, estate):
         assert doc["results"][0]["mean"] == direct["results"][0]["mean"]
         assert doc["area"]["n_boundaries"] == direct["area"]["n_boundaries"]
         assert doc["area"]["n_addresses"] == direct["area"]["n_addresses"]
-        cat = doc["area"]["boundaries"]["selection"]["join"]["catalogue"]
-        assert cat["name"] == "barking-and-dagenham" and len(cat["files"]) == 2
+        cat = [i for i in doc["provenance"]["inputs"] if i["role"] == "catalogue"][0]
+        assert cat["name"] == "boundaries 'barking-and-dagenham'" and len(cat["files"]) == 2
+        assert cat["sha256"] == hashlib.sha256(
+            Path(cat["source"]).read_bytes()).hexdigest()
     res = runner.invoke(cli, ["query", "--postcode", "RM6 6EZ", "--grid",
                               f"no2:2020={estate['grid']}", "--no-layers"])
     assert res.exit_code == 1 and "postcodes of sector RM6 6 in it: RM6 6EA" in res.stderr
@@ -370,3 +370,27 @@ def test_gazetteer_street_by_option_and_by_settings(runner, estate, tmp_path):
     assert json.loads(res.stdout)["area"]["n_boundaries"] == 16
     res = runner.invoke(cli, [*base, "--address-columns", cols, "--street", "Birch Clo"])
     assert res.exit_code == 1 and "closest: Birch Close" in res.stderr
+
+
+def test_verify_reruns_the_selection(runner, estate):
+    out = estate["dir"] / "q.json"
+    res = run_query(runner, estate, "--postcode", "RM6 6EA", "-o", str(out))
+    assert res.exit_code == 0, res.stderr
+    res = runner.invoke(cli, ["verify", str(out)])
+    assert res.exit_code == 0, res.stdout + res.stderr
+    assert "same     addresses" in res.stdout
+    # the same query from the catalogue, verified against the original files
+    runner.invoke(cli, ["boundaries", "add", str(estate["zip"]), "--addresses",
+                        str(estate["onsud"])])
+    res = runner.invoke(cli, ["query", "--postcode", "RM6 6EA", "--grid",
+                              f"no2:2020={estate['grid']}", "--no-layers", "-f", "json",
+                              "-o", str(out), "--overwrite"])
+    assert res.exit_code == 0, res.stderr
+    res = runner.invoke(cli, ["verify", str(out)])
+    assert res.exit_code == 0, res.stdout + res.stderr
+    table = estate["dir"] / "b.csv"
+    res = runner.invoke(cli, ["batch", "--group-by", "postcode", "--grid",
+                              f"no2:2020={estate['grid']}", "-o", str(table)])
+    assert res.exit_code == 0, res.stderr
+    res = runner.invoke(cli, ["verify", str(table)])
+    assert res.exit_code == 0, res.stdout + res.stderr

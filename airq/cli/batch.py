@@ -212,14 +212,11 @@ def _is_file(path) -> bool:
 
 
 def _with_address_errors(result, boundaries, lost):
-    """Add the address groups that could not be assessed, and the address file's provenance."""
+    """Add the address groups that could not be assessed, and the selection's warnings."""
     import dataclasses
 
     from airq.analyse.batch import BatchError
 
-    if boundaries.extra_inputs:
-        result.provenance["inputs"] = [{"role": "boundaries", **boundaries.to_dict()},
-                                       *boundaries.extra_inputs]
     errors = (*result.errors, *(BatchError(g, reason) for g, reason in lost))
     messages = tuple(dict.fromkeys([*result.warnings, *boundaries.notes]))
     return dataclasses.replace(result, errors=errors, warnings=messages)

@@ -169,7 +169,8 @@ def _inputs_record(boundaries, items, infos, grid_crs, layers) -> dict:
     """Return ``inputs`` (as query records them) and the working folder, for airq verify."""
     from airq.record import boundaries_input, grid_inputs, layer_input, working_dir
 
-    return {"inputs": [boundaries_input(boundaries), *grid_inputs(items, infos, grid_crs),
+    return {"inputs": [boundaries_input(boundaries), *boundaries.extra_inputs,
+                       *grid_inputs(items, infos, grid_crs),
                        *(layer_input(layer) for layer in layers)],
             "working_dir": working_dir()}
 

@@ -266,10 +266,17 @@ def _boundaries(entry: BoundaryEntry, gdf):
                       all_valid=True, member=b.get("member"))
 
 
-def _catalogue_info(entry: BoundaryEntry) -> dict:
-    return {"catalogue": {"name": entry.name, "folder": str(entry.folder),
-                          "files": entry.meta.get("files", {}),
-                          "added": entry.meta.get("added")}}
+def catalogue_input(entry: BoundaryEntry) -> dict:
+    """Return the ``catalogue`` input of a result read from catalogued boundaries.
+
+    The figures are made from the stored copy, so it is an input of its own
+    (source: the stored polygons; SHA-256 of both stored files, as stored).
+    """
+    files = entry.meta.get("files", {})
+    return {"role": "catalogue", "name": f"boundaries {entry.name!r}",
+            "source": str(entry.parcels_path), "sha256": files.get(PARCELS_FILE),
+            "files": dict(files), "added": entry.meta.get("added"), "crs": "EPSG:27700",
+            "crs_note": "stored by `airq boundaries add` in EPSG:27700"}
 
 
 def _choose(name: str | None, criteria) -> BoundaryEntry:
@@ -300,10 +307,10 @@ def read_selection(name: str | None, criteria, *, directory=None, select):
 
     Returns
     -------
-    (Boundaries, AddressSelection, GeoDataFrame, dict, dict)
-        Boundaries of the entry (without polygons), the selection, the selected
-        polygons (``n_addresses``, ``postcodes``, ``streets``), the address file's
-        provenance and the join's counts with the catalogue files.
+    (Boundaries, AddressSelection, GeoDataFrame, dict, dict, dict)
+        Boundaries of the entry, the selection, the selected polygons
+        (``n_addresses``, ``postcodes``, ``streets``), the address file's provenance,
+        the join's counts and the catalogue input (:func:`catalogue_input`).
     """
     entry = _choose(name, criteria)
     a = entry.addresses
@@ -325,8 +332,8 @@ def read_selection(name: str | None, criteria, *, directory=None, select):
                              "missing); add them again with `airq boundaries add --overwrite`")
     # In the source's order, as when the files are given directly.
     gdf = gdf.sort_values("source_row").drop(columns=["pid", "source_row"])
-    join_info = {**entry.meta.get("join", {}), **_catalogue_info(entry)}
-    return _boundaries(entry, gdf), sel, gdf.reset_index(drop=True), dict(a), join_info
+    return (_boundaries(entry, gdf), sel, gdf.reset_index(drop=True), dict(a),
+            dict(entry.meta.get("join", {})), catalogue_input(entry))
 
 
 def read_all(name: str | None):
@@ -334,13 +341,12 @@ def read_all(name: str | None):
 
     Returns
     -------
-    (Boundaries, DataFrame, int, dict, dict)
+    (Boundaries, DataFrame, int, dict, dict, dict)
         Boundaries (row ``i`` is ``pid`` ``i``), links, polygon count, the address
-        file's provenance, the join's counts with the catalogue files.
+        file's provenance, the join's counts, the catalogue input.
     """
     entry = _choose(name, None)
     gdf = _parcels(entry)
     links = _links(entry)
-    join_info = {**entry.meta.get("join", {}), **_catalogue_info(entry)}
     return (_boundaries(entry, gdf.drop(columns=["pid", "source_row"])), links, len(gdf),
-            dict(entry.addresses), join_info)
+            dict(entry.addresses), dict(entry.meta.get("join", {})), catalogue_input(entry))
