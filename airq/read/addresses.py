@@ -25,6 +25,7 @@ postcodes) and stops with a one-line error naming the file, row and value.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -165,32 +166,47 @@ def _split_member(path) -> tuple[Path, str | None]:
     return split_member(path)
 
 
+@contextlib.contextmanager
+def _zip_member(p: Path, member: str):
+    with zipfile.ZipFile(p) as zf, zf.open(member) as fh:
+        yield fh
+
+
 def _open_text(path, what: str, suffixes=(".csv",)):
-    """Return (file path, member, binary file object) for a CSV or a CSV inside a zip."""
+    """Return (file path, member, opener) for a CSV or a CSV inside a zip.
+
+    ``opener()`` opens a new binary stream each time: the header is read first,
+    then the file is streamed to the CSV parser (an ONSUD region or the ONSPD is
+    too large to hold twice).
+    """
     p, member = _split_member(path)
     if not p.exists():
         raise InputError(f"{what} file {p} not found")
     if p.is_dir():
         raise InputError(f"{p} is a folder; give the {what} CSV file (or its zip)")
     if p.suffix.lower() != ".zip":
-        return p, None, p.open("rb")
+        return p, None, lambda: p.open("rb")
     try:
-        zf = zipfile.ZipFile(p)
+        with zipfile.ZipFile(p) as zf:
+            all_names = zf.namelist()
     except (zipfile.BadZipFile, OSError) as err:
         raise InputError(f"{p.name} is not a readable zip archive: {err}") from err
-    names = [n for n in zf.namelist() if PurePosixPath(n).suffix.lower() in suffixes
+    names = [n for n in all_names if PurePosixPath(n).suffix.lower() in suffixes
              and not PurePosixPath(n).name.startswith("._")]
     if member is None:
         if len(names) != 1:
             listed = ", ".join(names[:8]) or "none"
-            zf.close()
             raise InputError(f"{p.name} holds {len(names)} CSV files ({listed}); name one as "
                              f"{p.name}!MEMBER")
         member = names[0]
-    if member not in zf.namelist():
-        zf.close()
+    if member not in all_names:
         raise InputError(f"{p.name} has no member {member!r}")
-    return p, member, zf.open(member)
+    return p, member, lambda: _zip_member(p, member)
+
+
+def _head(opener) -> bytes:
+    with opener() as fh:
+        return fh.read(1 << 16)
 
 
 def _header(data: bytes, display: str) -> list[str]:
@@ -353,28 +369,26 @@ def read_addresses(path: str | Path, *, columns: dict | None = None) -> Addresse
     from airq.demo import is_synthetic
     from airq.read.grids import sha256_file
 
-    p, member, fh = _open_text(path, "address")
+    p, member, opener = _open_text(path, "address")
     display = f"{p.name}!{member}" if member else p.name
-    with fh:
-        data = fh.read()
-    if not data.strip():
+    head = _head(opener)
+    if not head.strip():
         raise InputError(f"{display} is empty")
-    names = _header(data, display)
+    names = _header(head, display)
     try:
         layout, mapping = detect_layout(names, columns)
     except InputError as err:
         raise InputError(f"{display}: {err}") from err
     wanted = list(dict.fromkeys(mapping.values()))
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=wanted, column_types={c: pa.string() for c in wanted},
-                strings_can_be_null=False))
+        with opener() as fh:
+            table = pacsv.read_csv(
+                fh, read_options=pacsv.ReadOptions(block_size=1 << 24),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=wanted, column_types={c: pa.string() for c in wanted},
+                    strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowKeyError) as err:
         raise InputError(f"cannot read {display} as CSV: {err}") from err
-    del data
     df = table.to_pandas(types_mapper=pd.ArrowDtype)
     n = len(df)
     if n == 0:
@@ -505,19 +519,17 @@ def read_postcode_directory(path: str | Path) -> PostcodeDirectory:
                 layout = "code-point-open"
                 for n in zf.namelist():
                     if "/data/csv/" in f"/{n.lower()}" and n.lower().endswith(".csv"):
-                        frames.append(_read_points(zf.read(n), f"{p.name}!{n}", names,
-                                                   header=False))
+                        frames.append(_read_points(lambda n=n: _zip_member(p, n),
+                                                   f"{p.name}!{n}", names, header=False))
                 if not frames:
                     raise InputError(f"{p.name} holds no Data/CSV/*.csv file")
     if layout is None:
-        p, member, fh = _open_text(path, "postcode directory")
+        p, member, opener = _open_text(path, "postcode directory")
         display = f"{p.name}!{member}" if member else p.name
-        with fh:
-            data = fh.read()
-        names = _header(data, display)
+        names = _header(_head(opener), display)
         if any(n.lower() in ("pcds", "pcd", "pcd7") for n in names):
             layout = ("onspd-2025" if _find(names, "east1m") else "onspd")
-            frames.append(_read_points(data, display, names, header=True, layout=layout))
+            frames.append(_read_points(opener, display, names, header=True, layout=layout))
         else:
             cp = _code_point_names(p)
             if cp is None:
@@ -525,13 +537,13 @@ def read_postcode_directory(path: str | Path) -> PostcodeDirectory:
                                  "Code-Point Open (no Doc/" + CODE_POINT_HEADERS + " above it); "
                                  "give the Code-Point Open zip")
             layout = "code-point-open"
-            frames.append(_read_points(data, display, cp, header=False))
+            frames.append(_read_points(opener, display, cp, header=False))
     frame = pd.concat(frames, ignore_index=True).drop_duplicates("postcode", keep="first")
     return PostcodeDirectory(frame=frame.reset_index(drop=True), source=str(p),
                              sha256=sha256_file(p), layout=layout)
 
 
-def _read_points(data: bytes, display: str, names: list[str], *, header: bool,
+def _read_points(opener, display: str, names: list[str], *, header: bool,
                  layout: str = "code-point-open") -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -549,13 +561,13 @@ def _read_points(data: bytes, display: str, names: list[str], *, header: bool,
                          f"{', '.join(names[:20])}")
     use = [c for c in cols.values() if c is not None]
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=None if header else names,
-                                           block_size=1 << 24),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=use, column_types={c: pa.string() for c in use},
-                strings_can_be_null=False))
+        with opener() as fh:
+            table = pacsv.read_csv(
+                fh, read_options=pacsv.ReadOptions(column_names=None if header else names,
+                                                   block_size=1 << 24),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=use, column_types={c: pa.string() for c in use},
+                    strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowKeyError) as err:
         raise InputError(f"cannot read {display} as CSV: {err}") from err
     df = table.to_pandas(types_mapper=pd.ArrowDtype)
