@@ -365,7 +365,8 @@ def _verify_screen(rec: RecordedOutput, finder: Finder) -> list[Check]:
             warnings.simplefilter("ignore", AirqWarning)
             from airq.analyse.landuse import area_from_boundaries, screen_landuse
 
-            b = _read_boundaries(boundaries)
+            addresses = next((x for x in located if x.record.get("role") == "addresses"), None)
+            b = _read_boundaries(boundaries, addresses)
             result = screen_landuse(area_from_boundaries(b.gdf),
                                     [x.use for x in layers if x.use is not None], bands)
     except AirqError as err:

@@ -300,6 +300,13 @@ def test_screen_by_postcode(runner, estate, tmp_path):
     res = runner.invoke(cli, base)
     assert res.exit_code == 0, res.stderr
     assert res.stdout.startswith("Site: boundaries holding the addresses of postcode RM6 6EF")
+    out = tmp_path / "s.json"
+    res = runner.invoke(cli, [*base, "-f", "json", "-o", str(out)])
+    assert res.exit_code == 0, res.stderr
+    roles = [i["role"] for i in json.loads(out.read_text())["provenance"]["inputs"]]
+    assert roles == ["boundaries", "addresses", "layer"]
+    res = runner.invoke(cli, ["verify", str(out)])
+    assert res.exit_code == 0, res.stdout + res.stderr
 
 
 @pytest.mark.parametrize("args, hint", [
