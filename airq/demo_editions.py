@@ -1,4 +1,4 @@
-"""SYNTHETIC demo files in the newer published layouts: LAEI 2022, national brownfield land.
+"""SYNTHETIC demo files in newer published layouts: LAEI 2022, Defra maps, national brownfield.
 
 :mod:`airq.demo` writes the main demo (LAEI 2013 update grids, plots, land-use
 layers) and calls in here for the layouts added later. The files are written but not
@@ -199,3 +199,69 @@ def national_brownfield_csv(street) -> str:
             "prefix": "brownfield-land", "reference": ref, "start-date": start,
             "hectares": hectares, "site-address": f"{name}, Demo Borough (SYNTHETIC)"})
     return buf.getvalue()
+
+
+#: The Defra background map demo files (two fictional authorities), relative to the demo root.
+DEFRA_DIR_REL = Path("grids", "demo", "defra")
+DEFRA_FILES = ("demo_west_background_2021.csv", "demo_east_background_2021.csv")
+#: The columns, as Defra publishes them (Total_<P>_<YY>, then sector contributions).
+DEFRA_COLUMNS = (
+    "Local_Auth_Code", "x", "y", "geo_area", "EU_zone_agglom_01", "Total_NO2_21",
+    "Total_NOx_21", "Total_PM10_21", "Total_PM2.5_21", "Motorway_in", "Motorway_out",
+    "Trunk_A_Rd_in", "Trunk_A_Rd_out", "Primary_A_Rd_in", "Primary_A_Rd_out", "Minor_Rd_in",
+    "Minor_Rd_out", "Industry_in", "Industry_out", "Domestic_in", "Domestic_out",
+    "Other_in", "Other_out", "Point_Sources", "Rural", "Secondary_PM",
+)  # fmt: skip
+# 2021 backgrounds against the demo's 2020 20 m fields averaged over each 1 km square.
+_SCALE_2021 = {"NO2": 0.95, "PM10": 0.98, "PM25": 0.98}
+_NOX_PER_NO2 = 1.55  # background NOx/NO2 ratio of outer London, roughly
+
+
+def defra_description(name: str) -> str:
+    """Return the manifest description of one Defra demo file."""
+    side = "west" if "west" in name else "east"
+    return (f"SYNTHETIC Defra background map layout, model year 2021, the {side} half of the demo "
+            "area as a fictional local authority: preamble lines, then Local_Auth_Code,x,y,... "
+            "with Total_NO2_21, Total_NOx_21, Total_PM10_21, Total_PM2.5_21 at 1 km cell "
+            "centres (µg/m³); not catalogued by `airq demo`")
+
+
+def defra_csvs(fields_2020: dict[str, np.ndarray], centres, nodata: float) -> dict[str, str]:
+    """Two Defra background map CSVs (west and east authorities) from the demo's 2020 fields.
+
+    Each 1 km square's value is the mean of the demo's 20 m cells inside it, scaled to
+    2021: an imitation of the layout, not of Defra's method.
+
+    Returns
+    -------
+    dict
+        File name -> CSV text.
+    """
+    x, y = centres
+    out = {}
+    for name, code, west_side in ((DEFRA_FILES[0], "9901", True), (DEFRA_FILES[1], "9902",
+                                                                    False)):
+        lines = ["SYNTHETIC DEMO DATA: imitation of a Defra background map (invented values)",
+                 "Background concentrations for 2021 (ug/m3), 1 km x 1 km grid squares",
+                 f"Local authority: Demo Borough {'West' if west_side else 'East'} (SYNTHETIC)",
+                 ",".join(DEFRA_COLUMNS)]
+        for cy in (189500, 188500, 187500, 186500):
+            for cx in (546500, 547500, 548500, 549500):
+                if (cx < 548000) != west_side:
+                    continue
+                inside = (np.abs(x - cx) < 500) & (np.abs(y - cy) < 500)
+                means = {}
+                for p in ("NO2", "PM10", "PM25"):
+                    v = fields_2020[p][inside]
+                    means[p] = float(v[v != nodata].mean()) * _SCALE_2021[p]
+                total = {"Total_NO2_21": means["NO2"], "Total_NOx_21": means["NO2"] * _NOX_PER_NO2,
+                         "Total_PM10_21": means["PM10"], "Total_PM2.5_21": means["PM25"]}
+                sectors = [f"{means['NO2'] * share:.5f}" for share in
+                           (0.0, 0.02, 0.04, 0.05, 0.09, 0.06, 0.05, 0.05, 0.01, 0.02, 0.06,
+                            0.05, 0.04, 0.03, 0.01)]
+                row = [code, str(cx), str(cy), f"Demo Borough {'West' if west_side else 'East'}",
+                       "Greater London Urban Area",
+                       *(f"{total[c]:.5f}" for c in DEFRA_COLUMNS[5:9]), *sectors, "NA", "NA"]
+                lines.append(",".join(row))
+        out[name] = "\n".join(lines) + "\n"
+    return out

@@ -57,6 +57,69 @@ def parse_grid_spec(text: str) -> GridRequest:
     return GridRequest(normalise_pollutant(pol), y, path)
 
 
+@dataclass(frozen=True)
+class DefraRequest:
+    """Defra background map CSVs named by ``--grid`` for one pollutant and year, combined."""
+
+    pollutant: str
+    year: int | None
+    paths: tuple[str, ...]
+    edition: str | None = None
+    grid_crs = None  # British National Grid by definition of the layout
+    units = None  # µg/m³ by definition of the layout
+
+    @property
+    def path(self) -> str:
+        """The first file (the grid's ``source``; the others are ``grid-part`` inputs)."""
+        return self.paths[0]
+
+
+def group_defra_requests(requests: Sequence) -> list:
+    """Merge ``--grid`` requests naming Defra background maps by pollutant and year.
+
+    ``--grid no2:2021=a.csv --grid no2:2021=b.csv`` (or a folder of them) becomes
+    one :class:`DefraRequest`, read as one grid; other requests pass unchanged, in order.
+    """
+    from airq.read.catalogue.grids import split_defra_paths
+
+    out: list = []
+    groups: dict = {}
+    for req in requests:
+        if not isinstance(req, GridRequest) or "!" in str(req.path):
+            out.append(req)
+            continue
+        defra, _ = split_defra_paths([req.path])
+        if not defra:
+            out.append(req)
+            continue
+        key = (req.pollutant, req.year, req.edition)
+        if key not in groups:
+            groups[key] = len(out)
+            out.append(DefraRequest(req.pollutant, req.year, (), req.edition))
+        i = groups[key]
+        out[i] = replace(out[i], paths=out[i].paths + tuple(str(p) for p in defra))
+    return out
+
+
+def grid_part_inputs(grids) -> list[dict]:
+    """Provenance inputs (role ``grid-part``) for every further file combined into a grid.
+
+    A Defra grid made from several authorities' files records the first file as the
+    grid's ``source``; each other file gets an entry of its own with its SHA-256.
+    """
+    out = []
+    for g in grids:
+        for part in g.info.parts[1:]:
+            out.append({"role": "grid-part", "grid": g.info.label, "pollutant": g.info.pollutant,
+                        "year": g.info.year, "edition": g.info.edition,
+                        "source": part["source"],
+                        "member": part.get("member"), "sha256": part["sha256"],
+                        "member_sha256": part.get("member_sha256"),
+                        "column": part.get("column"),
+                        "local_auth_codes": list(part.get("local_auth_codes") or ())})
+    return out
+
+
 def _bounds(boundaries: Boundaries, crs: str, margin: float = 100.0):
     xmin, ymin, xmax, ymax = reproject_to(boundaries.gdf, crs).total_bounds
     return (xmin - margin, ymin - margin, xmax + margin, ymax + margin)
@@ -78,11 +141,17 @@ def load_grids(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntr
             bounds_by_crs[crs] = _bounds(boundaries, crs)
         return bounds_by_crs[crs]
 
-    for req in requests:
+    for req in group_defra_requests(requests):
         if isinstance(req, GridEntry):
             info = replace(req.info, catalogue_path=str(req.path))
             grids.append(read_grid(req.path, info=info,
                                    bounds=bounds(req.info.crs)))
+            continue
+        if isinstance(req, DefraRequest):
+            from airq.read.defra import read_defra
+
+            grids.append(read_defra(req.paths, pollutant=req.pollutant, year=req.year,
+                                    edition=req.edition))
             continue
         grids.append(read_grid(req.path, pollutant=req.pollutant, year=req.year,
                                edition=req.edition, grid_crs=grid_crs or req.grid_crs,
@@ -90,13 +159,33 @@ def load_grids(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntr
     return grids
 
 
+def choose_grids(boundaries: Boundaries, requests: Sequence, *, years_given: bool = False,
+                 edition_given: bool = False) -> tuple[list, list[str]]:
+    """Keep the catalogued grids to use for these boundaries: the LAEI where it covers them.
+
+    See :func:`airq.read.catalogue.choose.choose_for_site`; returns the requests to
+    use and the sentences stating the choice (pass them to :func:`run_query`).
+    """
+    from airq.read.catalogue.choose import choose_for_site
+
+    cache: dict = {}
+
+    def site(crs):
+        if crs not in cache:
+            cache[crs] = tuple(reproject_to(boundaries.gdf, crs).total_bounds)
+        return cache[crs]
+
+    return choose_for_site(requests, site, years_given=years_given, edition_given=edition_given)
+
+
 def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry],
               settings: Settings, *, grid_crs: str | None = None, layers: Sequence = (),
-              command: str | None = None) -> Assessment:
+              command: str | None = None, notes: Sequence[str] = ()) -> Assessment:
     """Read grids, assess the area, screen land-use layers; return the Assessment.
 
     Every airq warning raised on the way is kept in ``Assessment.warnings``; with
-    ``settings.strict`` the first one becomes an error.
+    ``settings.strict`` the first one becomes an error. ``notes`` (such as the grid
+    choice of :func:`choose_grids`) are added to the caveats, which every output shows.
 
     Raises
     ------
@@ -107,9 +196,11 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
-        grids = load_grids(boundaries, requests, grid_crs)
+        grouped = group_defra_requests(requests)  # Defra files of one grid read together
+        grids = load_grids(boundaries, grouped, grid_crs)
         inputs = [boundaries_input(boundaries), *boundaries.extra_inputs]
-        inputs += [grid_input(g.info, r, grid_crs) for r, g in zip(requests, grids, strict=True)]
+        inputs += [grid_input(g.info, r, grid_crs) for r, g in zip(grouped, grids, strict=True)]
+        inputs += grid_part_inputs(grids)
         inputs += [layer_input(layer) for layer in layers]
         result = assess(boundaries, grids, settings, load_objectives(), inputs=inputs,
                         command=command)
@@ -135,7 +226,8 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
         if non_demo:
             raise AirqError(f"{non_demo[0]} (--strict turns warnings into errors)")
     result = replace(result, warnings=tuple(messages),
-                     provenance=replace(result.provenance, working_dir=working_dir()))
+                     provenance=replace(result.provenance, working_dir=working_dir()),
+                     caveats=tuple(result.caveats) + tuple(notes))
     if land_use is not None:
         result = result.with_land_use(land_use)
     return result

@@ -52,6 +52,19 @@ class PollutantResult:
     comparisons: tuple[Comparison, ...]
     grid: GridInfo
     fallback: bool = False
+    #: How to read the SD where it is not a spread within the area (1 km background maps).
+    sd_note: str | None = None
+
+    @property
+    def background(self) -> bool:
+        """Whether the figure is a 1 km background (Defra background maps), not roadside."""
+        return bool(self.grid.background)
+
+    @property
+    def edition_label(self) -> str:
+        """The edition, and for a background map the plain statement of what it is."""
+        ed = self.edition or "unknown edition"
+        return f"{ed} (1 km background, not roadside)" if self.background else ed
 
     @property
     def name(self) -> str:
@@ -69,6 +82,7 @@ class PollutantResult:
         d = {"pollutant": self.pollutant, "year": self.year, "edition": self.edition,
              "units": self.units, **self.stats.to_dict(), "sd_kind": self.sd_kind,
              "method": self.method, "sampling": self.sampling, "fallback": self.fallback,
+             "background": self.background, "sd_note": self.sd_note,
              "objective": c.objective.value if c else None,
              "objective_set": c.objective.set if c else None,
              "exceeds": c.exceeds if c else None, "margin": _r(c.margin) if c else None,

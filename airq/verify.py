@@ -32,7 +32,7 @@ from airq.errors import AirqError, AirqWarning
 from airq.read.locate import Finder, Found
 from airq.read.recorded import RecordedOutput, read_recorded
 
-_ROLE_ORDER = {"boundaries": 0, "grid": 1, "layer": 2}
+_ROLE_ORDER = {"boundaries": 0, "grid": 1, "grid-part": 1, "layer": 2}
 
 
 def verify_output(path: str | Path, search: Sequence[str | Path] = ()) -> Verification:
@@ -183,6 +183,19 @@ def _locate_grid(i: dict, finder: Finder) -> _Located:
     return _Located(i, _input_check(subject, source, i.get("sha256"), src, copy_note))
 
 
+def _locate_grid_part(i: dict, finder: Finder) -> _Located:
+    """Check a further file of a combined grid (Defra maps); re-read it with the first."""
+    from airq.pipeline import GridRequest
+
+    found = finder.find(i.get("source"), i.get("sha256"))
+    use = None
+    if found.path is not None:
+        use = GridRequest(pollutant=i.get("pollutant"), year=i.get("year"),
+                          path=str(found.path), edition=i.get("edition"))
+    return _Located(i, _input_check(f"{_grid_label(i)} (also combined from)", _source_text(i),
+                                    i.get("sha256"), found), use)
+
+
 def _member_same(found: Found, i: dict) -> Found:
     import hashlib
     import zipfile
@@ -252,6 +265,8 @@ def _locate_inputs(inputs: list[dict], finder: Finder) -> list[_Located]:
         role = i.get("role")
         if role == "grid":
             out.append(_locate_grid(i, finder))
+        elif role == "grid-part":  # another file of a combined Defra grid
+            out.append(_locate_grid_part(i, finder))
         elif role == "layer":
             out.append(_locate_layer(i, finder))
         else:
@@ -319,6 +334,12 @@ def _verify_query(rec: RecordedOutput, finder: Finder) -> list[Check]:
     layers = [x for x in located if x.record.get("role") == "layer"]
     missing_grids = {(x.record.get("pollutant"), x.record.get("year")) for x in grids
                      if x.use is None}
+    from airq.pipeline import GridRequest
+
+    by_file = {(x.record.get("pollutant"), x.record.get("year")) for x in grids
+               if isinstance(x.use, GridRequest)}
+    grids += [x for x in located if x.record.get("role") == "grid-part" and x.use is not None
+              and (x.record.get("pollutant"), x.record.get("year")) in by_file]
     missing_layers = {x.record.get("name") for x in layers if x.use is None}
     incomplete = any(x.check.status == MISSING for x in located)
     if boundaries is None or boundaries.use is None or all(x.use is None for x in grids):

@@ -118,7 +118,7 @@ def test_layout(files):
     assert files.manifest == root / "grids" / "demo" / "manifest.json"
     every = [*files.grids, files.grid_csv, files.boundaries, files.boundaries_wgs84,
              *files.layers, *files.markers, files.manifest, files.boundaries_manifest,
-             files.laei2022_zip, files.brownfield_national,
+             files.laei2022_zip, files.brownfield_national, *files.defra,
              files.inspire_zip, files.addresses]  # fmt: skip
     assert all(p.is_file() and p.stat().st_size > 0 for p in every)
     # Nothing else: no staging folder left behind, no sidecars.
@@ -450,6 +450,26 @@ def test_national_brownfield(files, plots):
     assert [(r.reference, round(r.distance_m)) for r in records] == [("DEMO-NBL-001", 107)]
     assert pd.read_csv(files.brownfield_national)["organisation"].str.contains(
         "SYNTHETIC").all()
+
+
+def test_defra_background_maps(files):
+    """Two authorities' files in the Defra layout: 1 km means of the demo's 2020 fields."""
+    import warnings
+
+    from airq.errors import AssumedCRSWarning
+    from airq.read.defra import is_defra_csv, read_defra
+
+    assert [p.name for p in files.defra] == ["demo_west_background_2021.csv",
+                                             "demo_east_background_2021.csv"]
+    assert all(is_defra_csv(p) and demo.is_synthetic(p) for p in files.defra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssumedCRSWarning)
+        g = read_defra(files.defra, pollutant="no2", year=2021)
+    assert g.full_shape == (4, 4) and not np.isnan(g.values).any() and g.info.synthetic
+    no2, header = read_asc_numpy(grid_path(files, 2020, "NO2"))
+    x, y = cell_centres(header)
+    inside = (np.abs(x - 547500) < 500) & (np.abs(y - 187500) < 500) & (no2 != -9999)
+    assert g.values[2, 1] == pytest.approx(no2[inside].mean() * 0.95, abs=1e-4)
 
 
 def test_deterministic(files, tmp_path):

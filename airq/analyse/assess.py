@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 
 from airq import __version__
+from airq.analyse.background import assess_background, background_caveat
 from airq.analyse.objectives import ObjectiveTable, compare
 from airq.analyse.zonal import SD_DDOF, assign_cells, containing_cells, group_stats, values_at
 from airq.config import Settings
@@ -131,6 +132,18 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
     ids = boundaries.gdf["airq_id"].astype(str).to_numpy()
     gdf_grid = None
     for grid in grids:
+        if grid.info.background:  # a 1 km Defra background map: containing-cell rule
+            gdf = reproject_to(boundaries.gdf, grid.crs)
+            geoms = np.asarray(gdf.geometry.values, dtype=object)
+            share_outside = max(share_outside, check_overlap(shapely.union_all(geoms), grid,
+                                                             boundaries.name))
+            gdf_grid = gdf if gdf_grid is None else gdf_grid
+            res, rows_b, sample = assess_background(boundaries.name, geoms, ids, grid,
+                                                    settings, selected)
+            results.append(res)
+            per_boundary.extend(rows_b)
+            samples.append(sample)
+            continue
         key = _geometry_key(grid)
         if key not in cache:
             gdf = reproject_to(boundaries.gdf, grid.crs)
@@ -245,9 +258,15 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
                       settings=settings.to_dict(), objectives_version=objectives.version,
                       synthetic=synthetic, command=command)
     caveats = list(CAVEATS)
-    if any(r.grid.crs_assumed for r in results):
+    if any(r.grid.crs_assumed and not r.background for r in results):
         caveats.append("The grid files carry no CRS; British National Grid (EPSG:27700) was "
                        "assumed, as the LAEI is published in it.")
+    if any(r.grid.crs_assumed and r.background for r in results):
+        caveats.append("The Defra background map files carry no CRS; British National Grid "
+                       "(EPSG:27700) was assumed, as their x,y are 1 km cell centres in it.")
+    bg = background_caveat(results)
+    if bg:
+        caveats.append(bg)
     if synthetic:
         caveats.insert(0, "SYNTHETIC DEMO DATA: these figures come from airq's generated demo "
                           "grids and boundaries, not from the real LAEI; do not use them for "

@@ -22,8 +22,9 @@ def demo(root, no_register, overwrite):
     PM2.5 (µg/m³) and PM10d (days) for model years 2013 and 2020 around Chadwell
     Heath, residential plots along six fictional streets, and historic land-use
     layers. Every output made from them says SYNTHETIC DEMO DATA. A zip in the
-    LAEI 2022 layout (model year 2022) and a national brownfield-land.csv are
-    written but not catalogued: add them with `airq grids add` and `airq layers add`.
+    LAEI 2022 layout (model year 2022), two Defra background map CSVs (2021) and
+    a national brownfield-land.csv are written but not catalogued: add them with
+    `airq grids add` and `airq layers add`.
 
     \b
     Example:
@@ -36,6 +37,7 @@ def demo(root, no_register, overwrite):
     click.echo(f"Wrote SYNTHETIC DEMO DATA under {files.root}: {len(files.grids)} grids, "
                f"boundaries {files.boundaries}, {len(files.layers)} land-use layers; not "
                f"catalogued: {files.laei2022_zip} (LAEI 2022 layout), "
+               f"{files.defra[0].parent} (Defra background maps), "
                f"{files.brownfield_national} (national brownfield layout)", err=True)
     if no_register:
         return

@@ -20,7 +20,7 @@ def grids():
 
 
 @grids.command("add")
-@click.argument("path", metavar="FILE|ZIP")
+@click.argument("paths", metavar="FILE|ZIP|FOLDER...", nargs=-1, required=True)
 @click.option("--pollutant", default=None, help="Pollutant, where the file name does not say.")
 @click.option("--year", type=int, default=None, help="Model year, where the name does not say.")
 @click.option("--edition", default=None, help="Inventory edition, e.g. 'LAEI 2019'.")
@@ -28,23 +28,33 @@ def grids():
               help="CRS of a non-LAEI grid that carries none.")
 @click.option("--units", default=None, help="Units of a non-LAEI grid without a units tag.")
 @click.option("--overwrite", is_flag=True, help="Replace an entry for the same grid.")
-def add(path, pollutant, year, edition, grid_crs, units, overwrite):
-    """Add a grid file, or every LAEI grid in a GLA zip archive, to the catalogue.
+def add(paths, pollutant, year, edition, grid_crs, units, overwrite):
+    """Add grid files, or every LAEI grid in a GLA zip archive, to the catalogue.
 
     Reads .asc, LAEI point .csv, .tif and .nc files, and zips of them without
     unpacking. Pollutant, model year and edition come from the LAEI file names
-    unless given.
+    unless given. Defra background map CSVs (1 km, µg/m³) are recognised by their
+    header; several authorities' files, or a folder of them, are combined into one
+    grid per pollutant and year.
 
     \b
     Example:
       airq grids add LAEI2019-Concentrations-Data-ASCII.zip
       airq grids add my_no2.tif --pollutant no2 --year 2022 --edition "Council model"
+      airq grids add defra/barking_no2_2021.csv defra/havering_no2_2021.csv
     """
+    from airq.cli.runner import echoed_warnings
     from airq.read.catalogue.grids import add_grid
 
-    for e in add_grid(path, pollutant=pollutant, year=year, edition=edition,
-                      grid_crs=grid_crs, units=units, overwrite=overwrite):
+    with echoed_warnings():
+        entries = add_grid(list(paths), pollutant=pollutant, year=year, edition=edition,
+                           grid_crs=grid_crs, units=units, overwrite=overwrite)
+    for e in entries:
         note = " (CRS assumed EPSG:27700)" if e.info.crs_assumed else ""
+        if e.info.background:
+            files = len(e.info.parts)
+            note += (f"; 1 km background, not roadside, from {files} file"
+                     f"{'s' if files != 1 else ''}")
         click.echo(f"Added {e.id}: {e.info.label}, {e.shape[1]} x {e.shape[0]} cells{note}",
                    err=True)
 

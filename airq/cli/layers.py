@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 import click
 
 from airq.cli import cli
 from airq.cli.options import format_opt
-from airq.cli.runner import echo_warnings
-from airq.errors import AirqWarning
+from airq.cli.runner import echoed_warnings
 
 # Kept literal so `airq --help` need not import geopandas; tests check it matches
 # airq.read.layers.KINDS.
@@ -65,16 +63,10 @@ def add(file, name, kind, crs, source_layer, category_field, name_field, start_f
 
     mapping = {"category": category_field, "name": name_field, "start": start_field,
                "end": end_field, "epoch": epoch_field}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", AirqWarning)
+    with echoed_warnings():
         entry = add_layer(file, name=name, kind=kind, crs=crs, layer=source_layer,
                           mapping={k: v for k, v in mapping.items() if v} or None,
                           overwrite=overwrite)
-    for w in caught:
-        if not issubclass(w.category, AirqWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    echo_warnings(dict.fromkeys(str(w.message) for w in caught
-                                if issubclass(w.category, AirqWarning)))
     p = entry.provenance
     schema = f", {p.schema} schema recognised" if p.schema else ""
     plural = "" if p.feature_count == 1 else "s"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from airq.errors import InputError
@@ -44,7 +46,7 @@ def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_cr
     with a postcode, UPRN, street or point the boundaries are chosen by address.
     """
     from airq.analyse.objectives import load_objectives
-    from airq.pipeline import run_query
+    from airq.pipeline import choose_grids, run_query
 
     settings = build_settings(config, method=method, sd=sd,
                               objectives=parse_objective_sets(objectives),
@@ -55,9 +57,11 @@ def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_cr
     b = read_area(boundaries, where=where, name=name, boundaries_layer=boundaries_layer,
                   boundaries_crs=boundaries_crs, settings=settings, **address)
     requests = grid_requests(grid_specs, pollutants, years, edition)
+    requests, choice = choose_grids(b, requests, years_given=bool(years),
+                                    edition_given=bool(edition))
     layer_objs = [] if no_layers else _layers(layers)
     return run_query(b, requests, settings, grid_crs=grid_crs, layers=layer_objs,
-                     command=command)
+                     command=command, notes=choice)
 
 
 def read_area(boundaries, *, where=(), name=None, boundaries_layer=None, boundaries_crs=None,
@@ -134,6 +138,23 @@ def _layers(names):
     if names:
         return [load_layer(n) for n in names]
     return [load_layer(e.name) for e in list_layers()]
+
+
+@contextlib.contextmanager
+def echoed_warnings():
+    """Run a block and print its airq warnings, once each, as ``Warning: ...`` lines."""
+    import warnings
+
+    from airq.errors import AirqWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AirqWarning)
+        yield
+    for w in caught:
+        if not issubclass(w.category, AirqWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    echo_warnings(dict.fromkeys(str(w.message) for w in caught
+                                if issubclass(w.category, AirqWarning)))
 
 
 def echo_warnings(messages) -> None:

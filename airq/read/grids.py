@@ -150,6 +150,11 @@ class GridInfo:
     units_assumed: bool = False
     synthetic: bool = False
     catalogue_path: str | None = None
+    # Defra background maps (airq.read.defra): a 1 km background, not a roadside value;
+    # how the file was read (e.g. a two-digit year); every file combined into the grid.
+    background: bool = False
+    notes: tuple[str, ...] = ()
+    parts: tuple[dict, ...] = ()
 
     @property
     def label(self) -> str:
@@ -623,6 +628,11 @@ def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
     """
     src = source if isinstance(source, GridSource) else resolve_source(source, pollutant, year)
     suffix = src.suffix
+    from airq.read.defra import is_defra_csv, read_defra  # Defra 1 km background maps
+
+    if info is None and suffix == ".csv" and is_defra_csv(src):
+        return read_defra([src], pollutant=pollutant, year=year, edition=edition,
+                          synthetic=synthetic)
     if suffix not in _GRID_SUFFIXES:
         raise InputError(f"unknown grid layout for {src.display}: airq reads .asc, .csv "
                          "(LAEI points), .tif, .nc and zip archives of them")
@@ -663,7 +673,8 @@ def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
                                file_crs=canonical_crs(crs) if crs else None, file_units=funits)
     if info.crs_assumed:
         # One wording for every grid, so a run over many grids reports it once.
-        warnings.warn(f"the LAEI grid files carry no CRS; {info.crs_note}", AssumedCRSWarning,
+        what = "Defra background map" if info.background else "LAEI grid"
+        warnings.warn(f"the {what} files carry no CRS; {info.crs_note}", AssumedCRSWarning,
                       stacklevel=2)
     if info.kind == "concentration" and np.nanmax(vals, initial=-np.inf) > 1000:
         log.warning("%s: values above 1000 %s; is this really a concentration grid?",

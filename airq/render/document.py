@@ -16,7 +16,7 @@ from pathlib import Path
 
 from airq.read.grids import POLLUTANTS
 from airq.render.embed import html_script, pdf_attachment
-from airq.render.text import _editions, _method, _short_term_lines, fmt_mean, fmt_sd
+from airq.render.text import _editions, _method, _short_term_lines, fmt_mean, sd_text
 from airq.results import SYNTHETIC_BANNER, Assessment
 
 #: Suffixes :func:`write_report` writes.
@@ -27,6 +27,7 @@ _LONG_NAMES = {"no2": "nitrogen dioxide (NO2)", "pm10": "PM10 particles",
 
 _LICENCES = {
     "grid": "LAEI: Open Government Licence v2.0 (Greater London Authority, London Datastore)",
+    "background": "Defra background maps: Open Government Licence v3.0 (Defra, UK-AIR)",
     "ea-historic-landfill": "Open Government Licence v3.0 (Environment Agency)",
     "brownfield-register": "Open Government Licence v3.0 (local planning authority)",
     "brownfield-register-lonlat": "Open Government Licence v3.0 (local planning authority)",
@@ -120,6 +121,12 @@ def _summary(a: Assessment) -> str:
         else:
             verdict = (f"this is below the {c.objective.value:g} {_e(r.units)} "
                        "annual objective")
+        if r.background:
+            items.append(f"<li>The modelled yearly <b>background</b> level of {_e(name)} in the "
+                         f"1 km square around the homes (Defra background maps, not a roadside "
+                         f"value) was {fmt_mean(r.stats.mean)} {_e(r.units)} in {year}; "
+                         f"{verdict}.</li>")
+            continue
         items.append(f"<li>The modelled yearly average of {_e(name)} across the homes was "
                      f"{fmt_mean(r.stats.mean)} {_e(r.units)} in {year}; {verdict}.</li>")
     if a.land_use is not None:
@@ -146,10 +153,9 @@ def _air_quality(a: Assessment) -> str:
             verdict = _e(c.verdict) if c else "n/a"
             if c is not None and c.exceeds:
                 verdict = f'<span class="exceeded">{verdict}</span>'
-            rows.append([_e(r.name), fmt_mean(r.stats.mean), fmt_sd(r.stats.sd),
+            rows.append([_e(r.name), fmt_mean(r.stats.mean), _e(sd_text(r)),
                          str(r.stats.n_points), obj, verdict])
-        eds = "; ".join(sorted({r.edition or "unknown edition" for r in a.results
-                                if r.year == year}))
+        eds = "; ".join(sorted({r.edition_label for r in a.results if r.year == year}))
         out.append(f"<h3>Model year {_e(year)} ({_e(eds)})</h3>")
         out.append(_table(["Pollutant", "Mean (µg/m³)", "SD", "n points",
                            "Annual-mean objective (µg/m³)", "Verdict"], rows, num={1, 2, 3}))
@@ -235,7 +241,11 @@ def _sources(a: Assessment) -> str:
         if i["role"] == "grid":
             what = f"{POLLUTANTS.get(i['pollutant'], i['pollutant'])} {i['year']} grid, " \
                    f"{i['edition']}"
-            licence = _LICENCES["grid"]
+            licence = _LICENCES["background" if i.get("background") else "grid"]
+            sha = i.get("member_sha256") or i["sha256"]
+        elif i["role"] == "grid-part":
+            what = f"{i['grid']} grid, also combined from"
+            licence = _LICENCES["background"]
             sha = i.get("member_sha256") or i["sha256"]
         else:
             what = f"{i['role']}: {i.get('name', '')}"

@@ -26,6 +26,10 @@ A4_FIGSIZE = (6.5, 6.8)
 FORMATS = ("png", "svg")
 
 
+def _background(a: Assessment, s: Samples) -> bool:
+    return any(r.background for r in a.results if (r.pollutant, r.year) == (s.pollutant, s.year))
+
+
 def pick_samples(a: Assessment, pollutant: str | None = None, year=None) -> Samples | None:
     """Choose the samples to draw: as asked, else NO2 (or the first) of the latest year.
 
@@ -115,8 +119,10 @@ def build_figure(a: Assessment, *, pollutant: str | None = None, year=None):
             note = f"{obj_text}: {'above' if obj > hi else 'below'} every value shown"
         else:
             note = obj_text
-        cb.set_label(f"{name} modelled annual mean {s.year}, {s.units}, at "
-                     f"{s.cellsize:g} m grid points; {note}", fontsize=8)
+        what = (f"{s.cellsize:g} m grid points" if not _background(a, s) else
+                "1 km cell centres: Defra background, not roadside")
+        cb.set_label(f"{name} modelled annual mean {s.year}, {s.units}, at {what}; {note}",
+                     fontsize=8)
         cb.ax.tick_params(labelsize=8)
         title = f"{a.area.name}: {name} {s.year} at the grid points in the boundaries"
     _frame(ax, gdf.total_bounds)

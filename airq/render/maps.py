@@ -187,7 +187,7 @@ def _control_js(map_name: str, element_html: str, position: str, cls: str) -> st
 
 
 def _title_html(a: Assessment) -> str:
-    eds = "; ".join(sorted({r.edition or "unknown edition" for r in a.results})) or "no grids"
+    eds = "; ".join(sorted({r.edition_label for r in a.results})) or "no grids"
     years = ", ".join(str(y) for y in a.years)
     synth = (f'<div class="airq-synthetic">{html.escape(SYNTHETIC_BANNER)}</div>'
              if a.synthetic else "")
@@ -206,7 +206,9 @@ def data_attribution(a: Assessment) -> str:
     eds = sorted({r.edition or "unknown edition" for r in a.results})
     parts = []
     if eds:
-        src = "synthetic demo grids" if a.synthetic else "Greater London Authority"
+        owners = sorted({"Defra" if r.background else "Greater London Authority"
+                         for r in a.results})
+        src = "synthetic demo grids" if a.synthetic else ", ".join(owners)
         parts.append(f"Air quality: {', '.join(eds)} ({src})")
     bsrc = Path(a.area.boundaries.get("source", "")).name
     parts.append(f"Boundaries: {bsrc}")

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from airq.read.defra import BACKGROUND_NOTE
 from airq.read.grids import POLLUTANTS
 from airq.results import SYNTHETIC_BANNER, Assessment, PollutantResult
 
@@ -34,9 +35,19 @@ def _verdict(r: PollutantResult) -> str:
     return f"objective {c.objective.value:g}: {c.verdict}"
 
 
+def sd_text(r: PollutantResult) -> str:
+    """Return the SD as reported: ``3.5``, or ``n/a (one 1 km cell)`` where it means nothing."""
+    if r.sd_note and r.stats.sd is None:
+        return r.sd_note
+    return f"{fmt_sd(r.stats.sd)} {r.sd_note}" if r.sd_note else fmt_sd(r.stats.sd)
+
+
 def _line(r: PollutantResult) -> str:
     s = r.stats
-    return (f"{r.name:<6} {fmt_mean(s.mean)} {r.units} (SD {fmt_sd(s.sd)}), {_verdict(r)}")
+    line = f"{r.name:<6} {fmt_mean(s.mean)} {r.units} (SD {sd_text(r)}), {_verdict(r)}"
+    if r.background:
+        line += f"\n         {BACKGROUND_NOTE}"
+    return line
 
 
 def _area_line(a: Assessment) -> str:
@@ -52,7 +63,7 @@ def _area_line(a: Assessment) -> str:
 
 
 def _editions(a: Assessment) -> str:
-    eds = sorted({r.edition or "unknown edition" for r in a.results})
+    eds = sorted({r.edition_label for r in a.results})
     years = ", ".join(str(y) for y in a.years)
     return f"{'; '.join(eds)}; model year{'s' if len(a.years) > 1 else ''} {years}"
 
@@ -63,7 +74,9 @@ def _method(a: Assessment) -> list[str]:
         s = r.stats
         sd = "population SD (divided by n)" if r.sd_kind == "population" else \
             "sample SD (divided by n - 1)"
-        out.append(f"{r.name} {r.year}: {s.n_points} {r.sampling}; {s.n_nodata} NODATA left out; "
+        n = (f"{s.n_points} cell{'s' if s.n_points != 1 else ''}: {r.sampling}" if r.background
+             else f"{s.n_points} {r.sampling}")
+        out.append(f"{r.name} {r.year}: {n}; {s.n_nodata} NODATA left out; "
                    f"{sd}; min {fmt_mean(s.min)}, median {fmt_mean(s.median)}, "
                    f"max {fmt_mean(s.max)} {r.units}")
     return out
@@ -91,13 +104,18 @@ def _provenance_lines(a: Assessment) -> list[str]:
     p = a.provenance
     out = [f"airq {p.airq_version}, run {p.run_at}; objectives data {p.objectives_version}"]
     for i in p.inputs:
+        if i["role"] == "grid-part":
+            out.append(f"  also combined into grid {i['grid']}: {Path(i['source']).name}, "
+                       f"sha256 {i.get('member_sha256') or i['sha256']}")
+            continue
         if i["role"] == "grid":
             member = f"!{i['member']}" if i.get("member") else ""
             crs = (f"{i['crs']} assumed (the file has none)" if i["crs_assumed"]
                    else f"{i['crs']} ({i['crs_note']})")
             out.append(f"grid {POLLUTANTS.get(i['pollutant'], i['pollutant'])} {i['year']}: "
                        f"{Path(i['source']).name}{member}, {i['edition']}, sha256 "
-                       f"{i['member_sha256'] or i['sha256']}, CRS {crs}")
+                       f"{i['member_sha256'] or i['sha256']}, CRS {crs}"
+                       + "".join(f"; {n}" for n in i.get("notes") or ()))
         elif i["role"] == "boundaries":
             out.append(f"boundaries: {Path(i['source']).name}, sha256 {i['sha256']}, CRS "
                        f"{i['crs']} ({i['crs_note']})")
@@ -189,7 +207,7 @@ def render_markdown(a: Assessment) -> str:
             if r.year == year:
                 c = r.first
                 obj = f"{c.objective.value:g} ({c.objective.set})" if c else "none"
-                out.append(f"| {r.name} | {fmt_mean(r.stats.mean)} | {fmt_sd(r.stats.sd)} | "
+                out.append(f"| {r.name} | {fmt_mean(r.stats.mean)} | {sd_text(r)} | "
                            f"{r.stats.n_points} | {obj} | {c.verdict if c else 'n/a'} |")
         out.append("")
     if a.short_term:
@@ -221,7 +239,14 @@ def render_json(a: Assessment) -> str:
 CSV_COLUMNS = ("level", "area", "boundary_id", "pollutant", "year", "edition", "n_points",
                "n_nodata", "mean", "sd", "min", "max", "median", "sd_kind", "method",
                "objective", "objective_set", "exceeds", "margin", "fallback",
-               "synthetic_demo_data")
+               "synthetic_demo_data", "note")
+
+
+def _csv_note(r: PollutantResult) -> str:
+    """Return what a CSV reader must know of a row: a background map, an SD meaning nothing."""
+    if not r.background:
+        return r.sd_note or ""
+    return f"{BACKGROUND_NOTE}; SD {sd_text(r)}"
 
 
 def render_csv(a: Assessment) -> str:
@@ -233,9 +258,13 @@ def render_csv(a: Assessment) -> str:
         d = r.to_dict()
         w.writerow({k: d.get(k) for k in CSV_COLUMNS} | {
             "level": "area", "area": a.area.name, "boundary_id": "",
-            "fallback": "yes" if r.fallback else "", "synthetic_demo_data": a.synthetic})
+            "fallback": "yes" if r.fallback else "", "synthetic_demo_data": a.synthetic,
+            "note": _csv_note(r)})
+    background = {(r.pollutant, r.year) for r in a.results if r.background}
     for b in a.per_boundary:
         d = b.to_dict()
+        if (b.pollutant, b.year) in background:
+            d["note"] = f"{BACKGROUND_NOTE}; the cell the boundary lies in"
         w.writerow({k: d.get(k) for k in CSV_COLUMNS} | {
             "level": "boundary", "area": a.area.name, "sd_kind": a.provenance.settings["sd"],
             "method": a.provenance.settings["method"], "fallback": b.fallback,

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from airq import __version__
 from airq.analyse.batch.cluster import _compute_dask
-from airq.analyse.batch.inputs import gen_grids
+from airq.analyse.batch.inputs import _refuse_background, gen_grids
 from airq.analyse.batch.nearest import _nearest_landuse
 from airq.analyse.batch.plan import _geometry, _Parcels, _prepare
 from airq.analyse.batch.results import COLUMNS, BatchResult, ProgressFn
@@ -102,6 +102,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
     items = list(grids_or_requests)
     if not items:
         raise InputError("no grid to sample; add grids (airq grids add) or pass --grid")
+    _refuse_background(items)
     per_boundary = settings.per_boundary if per_boundary is None else per_boundary
     table = load_objectives()
     selected = table.select(settings.objectives)

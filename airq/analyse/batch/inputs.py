@@ -69,6 +69,21 @@ def _group_names(series) -> np.ndarray:
 PREFETCH = 2
 
 
+def _refuse_background(items) -> None:
+    """Raise for a Defra background map: batch applies the 20 m centre rule only."""
+    for item in items:
+        info = getattr(item, "info", None)
+        if info is not None and getattr(info, "background", False):
+            eds = "; ".join(sorted({i.info.edition or "?" for i in items
+                                    if getattr(i, "info", None) is not None
+                                    and not i.info.background}))
+            hint = (f" choose the LAEI with --edition (the selection also holds {eds})" if eds
+                    else " assess each street with `airq query`")
+            raise InputError(f"airq batch does not use Defra background maps ({info.label}): "
+                             f"their 1 km cells need the containing-cell rule of airq query;"
+                             f"{hint}")
+
+
 def gen_grids(boundaries, items: Sequence, grid_crs: str | None = None,
               prefetch: bool = True) -> Iterator:
     """Yield each grid, read as a window covering the boundaries, one at a time.
@@ -86,11 +101,13 @@ def gen_grids(boundaries, items: Sequence, grid_crs: str | None = None,
 
     items = list(items)
     bounds_cache: dict = {}
+    _refuse_background(items)
 
     def read(item):
-        if isinstance(item, Grid):
-            return item
-        return load_grids(boundaries, [item], grid_crs, bounds_cache=bounds_cache)[0]
+        grid = item if isinstance(item, Grid) else load_grids(
+            boundaries, [item], grid_crs, bounds_cache=bounds_cache)[0]
+        _refuse_background([grid])
+        return grid
 
     if not prefetch or len(items) < 2:
         for item in items:

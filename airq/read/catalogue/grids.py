@@ -12,12 +12,13 @@ import os
 import re
 import tempfile
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from airq.config import data_home
-from airq.errors import CatalogueError, InputError
+from airq.errors import AssumedCRSWarning, CatalogueError, InputError
 from airq.read.grids import (
     GridInfo,
     GridSource,
@@ -113,18 +114,22 @@ def get_grid(grid_id: str, home: Path | None = None) -> GridEntry:
     raise CatalogueError(f"no grid {grid_id!r} in the catalogue; catalogued: {have}")
 
 
-def add_grid(path: str | Path, *, pollutant: str | None = None, year: int | None = None,
-             edition: str | None = None, grid_crs: str | None = None,
-             units: str | None = None, overwrite: bool = False,
+def add_grid(path: str | Path | Sequence[str | Path], *, pollutant: str | None = None,
+             year: int | None = None, edition: str | None = None,
+             grid_crs: str | None = None, units: str | None = None, overwrite: bool = False,
              synthetic: bool | None = None, home: Path | None = None) -> list[GridEntry]:
     """Add a grid file, or every recognised grid in a zip archive, to the catalogue.
 
     Each grid is read once, checked, and written as a Cloud-Optimised GeoTIFF.
+    Defra background map CSVs (recognised by their header) given together, or a
+    folder of them, are combined: one grid per pollutant and year their ``Total_``
+    columns hold, each made from every file that holds that column.
 
     Parameters
     ----------
     path
-        A grid file, a zip archive or ``archive.zip!member``.
+        A grid file, a zip archive or ``archive.zip!member``; or several paths; or a
+        folder of Defra background map CSVs.
     pollutant, year, edition
         Override or supply what the LAEI file name says; for a zip they filter
         the members.
@@ -151,10 +156,65 @@ def add_grid(path: str | Path, *, pollutant: str | None = None, year: int | None
     CatalogueError
         An entry exists and ``overwrite`` is false.
     """
-    root = _root(home)
-    p = Path(str(path).split("!", 1)[0]).expanduser()
     if pollutant:
         pollutant = normalise_pollutant(pollutant)
+    paths = [path] if isinstance(path, str | Path) else list(path)
+    defra, others = split_defra_paths(paths)
+    kw = dict(pollutant=pollutant, year=year, edition=edition, grid_crs=grid_crs, units=units,
+              overwrite=overwrite, synthetic=synthetic, home=home)
+    added = _add_defra(defra, **kw) if defra else []
+    for p in others:
+        added += _add_path(p, **kw)
+    return added
+
+
+def split_defra_paths(paths) -> tuple[list[Path], list]:
+    """Split paths into Defra background map CSVs (folders expanded) and the rest."""
+    from airq.read.defra import expand_defra_paths, is_defra_csv
+
+    defra, others = [], []
+    for p in paths:
+        q = Path(str(p)).expanduser()
+        if "!" not in str(p) and q.is_dir():
+            defra += expand_defra_paths(q)
+        elif "!" not in str(p) and q.suffix.lower() == ".csv" and q.is_file() and is_defra_csv(q):
+            defra.append(q)
+        else:
+            others.append(p)
+    return defra, others
+
+
+def _add_defra(files: list[Path], *, pollutant, year, edition, overwrite, synthetic, home,
+               **_ignored) -> list[GridEntry]:
+    from airq.read.defra import defra_contents, read_defra
+
+    root = _root(home)
+    contents = {f: defra_contents([f]) for f in dict.fromkeys(files)}
+    every = list(dict.fromkeys(c for cs in contents.values() for c in cs))
+    wanted = [(p, y) for p, y in every
+              if (pollutant is None or p == pollutant) and (year is None or y == year)]
+    if not wanted:
+        have = ", ".join(f"{p}:{y}" for p, y in every)
+        raise InputError(f"the Defra background maps given hold no column matching the options; "
+                         f"they hold {have}")
+    existing = {r["id"]: r for r in _load_index(root)}
+    added = []
+    for p, y in wanted:
+        holding = [f for f, cs in contents.items() if (p, y) in cs]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AssumedCRSWarning)  # recorded in the entry
+            grid = read_defra(holding, pollutant=p, year=y, edition=edition, synthetic=synthetic)
+        entry = _store(grid, root, existing, overwrite)
+        existing[entry["id"]] = entry
+        added.append(_entry(entry, root))
+        _save_index(root, list(existing.values()))
+    return added
+
+
+def _add_path(path, *, pollutant, year, edition, grid_crs, units, overwrite, synthetic,
+              home) -> list[GridEntry]:
+    root = _root(home)
+    p = Path(str(path).split("!", 1)[0]).expanduser()
     if p.suffix.lower() == ".zip" and "!" not in str(path):
         if not p.exists():
             raise InputError(f"grid file {p} not found")
@@ -193,6 +253,11 @@ def _add_one(src: GridSource, root: Path, existing: dict, **kw) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the CRS assumption is recorded in the entry instead
         grid = read_grid(src, **kw)
+    return _store(grid, root, existing, overwrite)
+
+
+def _store(grid, root: Path, existing: dict, overwrite: bool) -> dict:
+    """Write a grid as a COG under the catalogue and return its index row."""
     info = grid.info
     entry_id = _entry_id(info)
     if entry_id in existing and not overwrite:
@@ -276,7 +341,10 @@ def select_grids(pollutants=None, years=None, edition: str | None = None,
     seen: dict = {}
     for e in picked:
         seen.setdefault((e.info.pollutant, e.info.year), []).append(e)
-    clash = {k: v for k, v in seen.items() if len(v) > 1}
+    # An LAEI grid and a Defra background map of the same pollutant and year are no clash:
+    # the grid to use depends on the site (airq.read.catalogue.choose).
+    clash = {k: v for k, v in seen.items()
+             if sum(not e.info.background for e in v) > 1 or sum(e.info.background for e in v) > 1}
     if clash:
         (p, y), v = next(iter(clash.items()))
         eds = ", ".join(e.info.edition or "?" for e in v)
