@@ -372,3 +372,29 @@ def test_split_files_read_as_one(tmp_path_factory, data):
         r, c = int((t.f - y) // 1000), int((x - t.c) // 1000)
         assert one.values[r, c] == pytest.approx(v)
     assert int((~np.isnan(one.values)).sum()) == len(cells)
+
+
+def test_verify_rereads_every_combined_file(runner, tmp_path):
+    """`airq verify` checks each authority's file and re-runs with all of them."""
+    folder = tmp_path / "defra"
+    folder.mkdir()
+    west = write_defra(folder / "west.csv", cells_in(546000, 548000, 186000, 189000))
+    write_defra(folder / "east.csv", cells_in(548000, 550000, 186000, 189000), code="5550")
+    out = tmp_path / "split.json"
+    query(runner, [str(plots(tmp_path, SPLIT)), "--grid", f"no2:2021={folder}", "-f", "json",
+                   "-o", str(out)])
+    r = runner.invoke(cli, ["verify", str(out), "-f", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    subjects = [c["subject"] for c in doc["checks"] if c["kind"] == "input"]
+    assert "grid NO2 2021 (also combined from)" in subjects
+    assert all(c["status"] == "same" for c in doc["checks"])
+    # east.csv (first by name) is the grid's source; west.csv is the further file.
+    west.write_text(west.read_text().replace(f"{value(547500, 187500):.5f}", "40.00000"))
+    r = runner.invoke(cli, ["verify", str(out), "-f", "json"])
+    assert r.exit_code != 0
+    doc = json.loads(r.stdout)
+    status = {c["subject"]: c["status"] for c in doc["checks"]}
+    assert status["grid NO2 2021 (also combined from)"] == "changed"
+    assert status["grid NO2 2021"] == "same"
+    assert any(c["status"] == "changed" for c in doc["checks"] if c["kind"] == "result")
