@@ -7,10 +7,10 @@ Data, generated into a temporary folder (or ``--data DIR``, kept and reused):
 
 * an INSPIRE Index Polygons council zip (``Land_Registry_Cadastral_Parcels.gml``, WFS 2.0
   GML 3.2 exactly as published, and a second file) of about 60,000 polygons: terraces
-  of houses (8-14 m frontage, 18-26 m deep) on both sides of streets across the demo's
-  4 km x 4 km, blocks of flats (one title, 20 addresses each) and depots (no address);
+  of houses (7-11.5 m frontage, 18-26 m deep) on both sides of streets across the demo's
+  4 km x 4 km, blocks of flats (one title, 21 addresses each) and depots (no address);
 * an ONS UPRN Directory CSV (all its columns) of about 80,000 address points: one per
-  house, 20 per block of flats, 1% on land with no title; about 15 addresses per
+  house, 21 per block of flats, 1% on land with no title; about 15 addresses per
   postcode, as in real life;
 * the demo grids and land-use layers (``airq demo``), so the query is the full job.
 
@@ -47,7 +47,7 @@ WEST, SOUTH, EAST, NORTH = 546010.0, 186010.0, 550010.0, 190010.0
 ROAD_M = 10.0
 FLATS_EVERY = 60      # one block of flats per this many plots
 DEPOT_EVERY = 75      # one depot (no address) per this many plots
-FLATS_PER_BLOCK = 20
+FLATS_PER_BLOCK = 21
 PER_POSTCODE = 15
 UNREGISTERED_SHARE = 0.01
 
@@ -131,7 +131,7 @@ def make_borough(folder: Path, seed: int = 13) -> tuple[Path, Path, list[str]]:
                 elif plot % DEPOT_EVERY == 0:
                     w = 30.0
                 else:
-                    w = float(rng.uniform(8, 14))
+                    w = float(rng.uniform(7, 11.5))
                 if x + w > EAST - 5:
                     break
                 add_polygon(x, y0, x + w, y1)
