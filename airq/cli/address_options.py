@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import click
 
+from airq.cli.options import _stack
+
 #: Parameters these options add to a command.
 ADDRESS_PARAMS = ("addresses", "address_columns", "postcodes", "uprns", "streets", "near",
                   "radius", "postcode_directory")
-
-
-def _stack(*decorators):
-    def apply(f):
-        for d in reversed(decorators):
-            f = d(f)
-        return f
-    return apply
 
 
 addresses_opt = click.option(

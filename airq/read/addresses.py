@@ -204,6 +204,27 @@ def _open_text(path, what: str, suffixes=(".csv",)):
     return p, member, lambda: _zip_member(p, member)
 
 
+def _read_text_columns(opener, display: str, columns: list[str],
+                       names: list[str] | None = None) -> pd.DataFrame:
+    """Stream the CSV to pyarrow; return ``columns`` as text (checked by the caller).
+
+    ``names`` gives the column names of a header-less file (Code-Point Open).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        with opener() as fh:
+            table = pacsv.read_csv(
+                fh, read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=columns, column_types={c: pa.string() for c in columns},
+                    strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowKeyError) as err:
+        raise InputError(f"cannot read {display} as CSV: {err}") from err
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
 def _head(opener) -> bytes:
     with opener() as fh:
         return fh.read(1 << 16)
@@ -363,9 +384,6 @@ def read_addresses(path: str | Path, *, columns: dict | None = None) -> Addresse
     >>> a = read_addresses("ONSUD_MAY_2025_LN.csv")  # doctest: +SKIP
     >>> a.frame[["uprn", "postcode"]].head(1)  # doctest: +SKIP
     """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     from airq.demo import is_synthetic
     from airq.read.grids import sha256_file
 
@@ -380,16 +398,7 @@ def read_addresses(path: str | Path, *, columns: dict | None = None) -> Addresse
     except InputError as err:
         raise InputError(f"{display}: {err}") from err
     wanted = list(dict.fromkeys(mapping.values()))
-    try:
-        with opener() as fh:
-            table = pacsv.read_csv(
-                fh, read_options=pacsv.ReadOptions(block_size=1 << 24),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=wanted, column_types={c: pa.string() for c in wanted},
-                    strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowKeyError) as err:
-        raise InputError(f"cannot read {display} as CSV: {err}") from err
-    df = table.to_pandas(types_mapper=pd.ArrowDtype)
+    df = _read_text_columns(opener, display, wanted)
     n = len(df)
     if n == 0:
         raise InputError(f"{display} holds a header but no address")
@@ -545,8 +554,6 @@ def read_postcode_directory(path: str | Path) -> PostcodeDirectory:
 
 def _read_points(opener, display: str, names: list[str], *, header: bool,
                  layout: str = "code-point-open") -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     if layout == "code-point-open":
         cols = {f: _find(names, c) for f, c in _CODE_POINT_NAMES.items()}
@@ -560,17 +567,7 @@ def _read_points(opener, display: str, names: list[str], *, header: bool,
         raise InputError(f"{display} has no column {missing[0]!r}; its columns are "
                          f"{', '.join(names[:20])}")
     use = [c for c in cols.values() if c is not None]
-    try:
-        with opener() as fh:
-            table = pacsv.read_csv(
-                fh, read_options=pacsv.ReadOptions(column_names=None if header else names,
-                                                   block_size=1 << 24),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=use, column_types={c: pa.string() for c in use},
-                    strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowKeyError) as err:
-        raise InputError(f"cannot read {display} as CSV: {err}") from err
-    df = table.to_pandas(types_mapper=pd.ArrowDtype)
+    df = _read_text_columns(opener, display, use, None if header else names)
     pc, bad = _normalise_column(df[cols["postcode"]].astype("string"))
     if bad.any():
         raise _row_error(display, bad, cols["postcode"], df[cols["postcode"]].to_numpy(),
