@@ -126,7 +126,7 @@ def join_addresses(geoms, addresses: pd.DataFrame) -> AddressJoin:
     cols = {c: addresses[c].to_numpy()[rows] for c in LINK_COLUMNS[:-1] if c in addresses}
     for c in ("postcode", "street", "number"):
         if c not in cols:
-            cols[c] = pd.array([pd.NA] * len(rows), dtype="string")
+            cols[c] = pd.Series(pd.NA, index=pd.RangeIndex(len(rows)), dtype="string").array
     links = pd.DataFrame({**cols, "parcel": parcels})
     for c in ("postcode", "street", "number"):
         links[c] = links[c].astype("string")

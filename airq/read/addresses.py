@@ -92,14 +92,26 @@ def postcode_sector(postcode: str) -> str:
     return postcode[:-2]
 
 
-def _normalise_column(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Normalise postcodes; return them (NA where blank) and a mask of malformed ones."""
-    text = values.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
-    text = text.where(text != "", pd.NA)
-    ok = text.str.fullmatch(_POSTCODE.pattern) | (text == "GIR0AA")
-    bad = (text.notna() & ~ok.fillna(False)).to_numpy(dtype=bool)
-    norm = text.str[:-3] + " " + text.str[-3:]
-    return norm.where(~pd.Series(bad, index=values.index) & text.notna(), pd.NA), bad
+def _mask(arr) -> np.ndarray:
+    """Return a pyarrow boolean array as a numpy mask (null counts as false)."""
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _normalise_column(values) -> tuple[pd.Series, np.ndarray]:
+    """Normalise postcodes (pyarrow text); return them (NA where blank) and a malformed mask."""
+    import pyarrow.compute as pc
+
+    text = pc.replace_substring_regex(pc.utf8_upper(values), r"\s+", "")
+    blank = _mask(pc.equal(text, ""))
+    ok = _mask(pc.match_substring_regex(text, "^" + _POSTCODE.pattern.strip("^$") + "$")) | \
+        _mask(pc.equal(text, "GIR0AA"))
+    bad = ~blank & ~ok
+    norm = pc.binary_join_element_wise(pc.utf8_slice_codeunits(text, 0, -3),
+                                       pc.utf8_slice_codeunits(text, -3), " ")
+    out = pd.Series(norm.to_pandas(), dtype="string")
+    return out.mask(blank | bad), bad
 
 
 # --------------------------------------------------------------------------- addresses
@@ -205,8 +217,8 @@ def _open_text(path, what: str, suffixes=(".csv",)):
 
 
 def _read_text_columns(opener, display: str, columns: list[str],
-                       names: list[str] | None = None) -> pd.DataFrame:
-    """Stream the CSV to pyarrow; return ``columns`` as text (checked by the caller).
+                       names: list[str] | None = None):
+    """Stream the CSV to pyarrow; return ``columns`` as a table of text (checked later).
 
     ``names`` gives the column names of a header-less file (Code-Point Open).
     """
@@ -222,7 +234,7 @@ def _read_text_columns(opener, display: str, columns: list[str],
                     strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowKeyError) as err:
         raise InputError(f"cannot read {display} as CSV: {err}") from err
-    return table.to_pandas(types_mapper=pd.ArrowDtype)
+    return table
 
 
 def _head(opener) -> bytes:
@@ -322,35 +334,49 @@ def _row_error(display: str, rows: np.ndarray, column: str, values, what: str) -
     return InputError(f"{display} row {first + 2}: {column} {values[first]!r} {what}{more}")
 
 
-def _parse_uprn(text: pd.Series, display: str, column: str) -> np.ndarray:
-    s = text.fillna("").str.strip()
-    blank = (s == "").to_numpy()
+_NUMBER = r"^[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?$"
+
+
+def _values(arr) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _parse_uprn(text, display: str, column: str) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    s = pc.utf8_trim_whitespace(text)
+    blank = _mask(pc.equal(s, ""))
     if blank.any():
-        raise _row_error(display, blank, column, s.to_numpy(), "is empty; every address "
+        raise _row_error(display, blank, column, _values(s), "is empty; every address "
                          "needs its UPRN")
-    digits = s.str.fullmatch(r"[0-9]{1,12}(\.0+)?").to_numpy(dtype=bool)
+    digits = _mask(pc.match_substring_regex(s, r"^[0-9]{1,12}([.]0+)?$"))
     if not digits.all():
-        raise _row_error(display, ~digits, column, s.to_numpy(),
+        raise _row_error(display, ~digits, column, _values(s),
                          "is not a whole number of up to 12 digits (a spreadsheet may have "
                          "written it in scientific notation and lost digits); export the "
                          "UPRNs as text")
-    u = s.str.replace(r"\.0+$", "", regex=True).astype("int64").to_numpy()
+    u = pc.cast(pc.replace_substring_regex(s, r"[.]0+$", ""), pa.int64()).to_numpy()
     bad = u <= 0
     if bad.any():
-        raise _row_error(display, bad, column, s.to_numpy(), "is not a UPRN (must be 1 or more)")
+        raise _row_error(display, bad, column, _values(s), "is not a UPRN (must be 1 or more)")
     return u
 
 
-def _parse_coord(text: pd.Series, display: str, column: str, lo: float, hi: float,
+def _parse_coord(text, display: str, column: str, lo: float, hi: float,
                  axis: str) -> np.ndarray:
-    v = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(v)
-    if bad.any():
-        raise _row_error(display, bad, column, text.fillna("").to_numpy(),
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    s = pc.utf8_trim_whitespace(text)
+    ok = _mask(pc.match_substring_regex(s, _NUMBER))
+    if not ok.all():
+        raise _row_error(display, ~ok, column, _values(s),
                          f"is not a number; {column} is the {axis} in metres (EPSG:27700)")
+    v = pc.cast(s, pa.float64()).to_numpy()
     out = (v < lo) | (v > hi)
     if out.any():
-        raise _row_error(display, out, column, text.fillna("").to_numpy(),
+        raise _row_error(display, out, column, _values(s),
                          f"lies outside Great Britain's British National Grid extent "
                          f"({axis} {lo:.0f}-{hi:.0f} m); are these {axis}s in EPSG:27700 "
                          "metres (not latitude/longitude, not swapped)?")
@@ -398,13 +424,13 @@ def read_addresses(path: str | Path, *, columns: dict | None = None) -> Addresse
     except InputError as err:
         raise InputError(f"{display}: {err}") from err
     wanted = list(dict.fromkeys(mapping.values()))
-    df = _read_text_columns(opener, display, wanted)
-    n = len(df)
+    table = _read_text_columns(opener, display, wanted)
+    n = table.num_rows
     if n == 0:
         raise InputError(f"{display} holds a header but no address")
 
     def col(fld):
-        return df[mapping[fld]].astype("string")
+        return table.column(mapping[fld])
 
     frame = pd.DataFrame({
         "uprn": _parse_uprn(col("uprn"), display, mapping["uprn"]),
@@ -414,20 +440,21 @@ def read_addresses(path: str | Path, *, columns: dict | None = None) -> Addresse
                           "northing"),
     })
     if "postcode" in mapping:
-        pc, bad = _normalise_column(col("postcode"))
+        pcs, bad = _normalise_column(col("postcode"))
         if bad.any():
-            raise _row_error(display, bad, mapping["postcode"], col("postcode").to_numpy(),
+            raise _row_error(display, bad, mapping["postcode"], _values(col("postcode")),
                              "is not a well-formed UK postcode (outward code, inward code, "
                              "e.g. RM6 6EA)")
-        frame["postcode"] = pc.to_numpy()
+        frame["postcode"] = pcs.to_numpy()
     else:
-        frame["postcode"] = pd.array([pd.NA] * n, dtype="string")
+        frame["postcode"] = pd.Series(pd.NA, index=pd.RangeIndex(n), dtype="string").array
     for fld in ("street", "number"):
         if fld in mapping:
-            v = col(fld).str.strip().str.replace(r"\s+", " ", regex=True)
+            v = pd.Series(col(fld).to_pandas(), dtype="string").str.strip().str.replace(
+                r"\s+", " ", regex=True)
             frame[fld] = v.where(v != "", pd.NA).to_numpy()
         else:
-            frame[fld] = pd.array([pd.NA] * n, dtype="string")
+            frame[fld] = pd.Series(pd.NA, index=pd.RangeIndex(n), dtype="string").array
     for c in ("postcode", "street", "number"):
         frame[c] = frame[c].astype("string")
     frame["row"] = np.arange(2, n + 2, dtype=np.int64)
@@ -567,17 +594,18 @@ def _read_points(opener, display: str, names: list[str], *, header: bool,
         raise InputError(f"{display} has no column {missing[0]!r}; its columns are "
                          f"{', '.join(names[:20])}")
     use = [c for c in cols.values() if c is not None]
-    df = _read_text_columns(opener, display, use, None if header else names)
-    pc, bad = _normalise_column(df[cols["postcode"]].astype("string"))
+    table = _read_text_columns(opener, display, use, None if header else names)
+    pcs, bad = _normalise_column(table.column(cols["postcode"]))
     if bad.any():
-        raise _row_error(display, bad, cols["postcode"], df[cols["postcode"]].to_numpy(),
+        raise _row_error(display, bad, cols["postcode"], _values(table.column(cols["postcode"])),
                          "is not a well-formed UK postcode")
-    keep = pc.notna().to_numpy()
-    x = pd.to_numeric(df[cols["x"]].astype("string"), errors="coerce").to_numpy(float)
-    y = pd.to_numeric(df[cols["y"]].astype("string"), errors="coerce").to_numpy(float)
+    keep = pcs.notna().to_numpy()
+    df = table.to_pandas()
+    x = pd.to_numeric(df[cols["x"]], errors="coerce").to_numpy(float)
+    y = pd.to_numeric(df[cols["y"]], errors="coerce").to_numpy(float)
     if cols.get("terminated"):
         term = (df[cols["terminated"]].astype("string").str.strip() != "").to_numpy(bool)
     else:
         term = np.zeros(len(df), dtype=bool)
-    return pd.DataFrame({"postcode": pc.to_numpy()[keep], "x": x[keep], "y": y[keep],
+    return pd.DataFrame({"postcode": pcs.to_numpy()[keep], "x": x[keep], "y": y[keep],
                          "terminated": term[keep]})
