@@ -14,7 +14,7 @@ from airq.analyse.objectives import load_objectives
 from airq.config import Settings
 from airq.errors import AirqError, AirqWarning, InputError
 from airq.read.boundaries import Boundaries, reproject_to
-from airq.read.catalogue.grids import GridEntry
+from airq.read.catalogue.grids import GridEntry, verified_info
 from airq.read.grids import Grid, normalise_pollutant, read_grid
 from airq.record import boundaries_input, grid_input, layer_input, working_dir
 from airq.results import Assessment
@@ -143,7 +143,7 @@ def load_grids(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntr
 
     for req in group_defra_requests(requests):
         if isinstance(req, GridEntry):
-            info = replace(req.info, catalogue_path=str(req.path))
+            info = verified_info(req)  # the stored copy is the one catalogued, or an error
             grids.append(read_grid(req.path, info=info,
                                    bounds=bounds(req.info.crs)))
             continue

@@ -150,7 +150,8 @@ def test_layers_add_errors_exit_1(runner, landfill, tmp_path, home):
     assert r.exit_code == 1 and "layers: ea" in r.stderr
     r = invoke(runner, ["layers", "remove", "nope"], ok=False)
     assert r.exit_code == 1 and "no layer named 'nope'" in r.stderr
-    assert sorted(p.name for p in (home / "layers").iterdir()) == ["ea.gpkg", "index.json"]
+    stored = sorted(p.name for p in (home / "layers").iterdir() if not p.name.startswith("."))
+    assert stored == ["ea.gpkg", "index.json"]  # (and the hidden lock file of the index)
 
 
 def test_layers_add_usage_errors_exit_2(runner, landfill, tmp_path):

@@ -61,7 +61,7 @@ def landfill(tmp_path):
 
 def stored_files(home):
     d = home / "layers"
-    return sorted(p.name for p in d.iterdir()) if d.exists() else []
+    return sorted(p.name for p in d.iterdir() if not p.name.startswith(".")) if d.exists() else []
 
 
 def test_add_list_info_load_remove(landfill, home):
@@ -77,12 +77,17 @@ def test_add_list_info_load_remove(landfill, home):
     assert [e.name for e in list_layers()] == ["ea-landfill"]
     assert get_layer("ea-landfill") == entry
     index = json.loads((home / "layers" / "index.json").read_text())
-    assert index["layers"]["ea-landfill"]["sha256"] == entry.provenance.sha256
-    assert index["layers"]["ea-landfill"]["mapping"]["start"] == "firstinput"
+    row = index["layers"][0]
+    assert row["name"] == "ea-landfill" and row["file"] == "ea-landfill.gpkg"
+    assert row["provenance"]["sha256"] == entry.provenance.sha256
+    assert row["provenance"]["mapping"]["start"] == "firstinput"
+    assert row["stored"]["sha256"] == hashlib.sha256(entry.path.read_bytes()).hexdigest()
 
     layer = load_layer("ea-landfill")
     assert layer.kind == "landfill" and layer.gdf.crs.to_epsg() == 27700
     assert layer.provenance.sha256 == entry.provenance.sha256  # the source's, not the copy's
+    assert layer.provenance.catalogue_sha256 == row["stored"]["sha256"]  # and the copy's
+    assert layer.provenance.catalogue_path == str(entry.path)
     result = screen_landuse(SITE, [layer])
     assert result.verdicts[0].text == (
         "1 historic landfill site 104 m to the north (Clay Lane Pit, waste accepted 1931-1948)."
@@ -161,7 +166,8 @@ def test_duplicate_name_needs_overwrite(landfill, home):
 
 
 def test_no_crs_asks_for_crs(tmp_path, home):
-    frame = gpd.GeoDataFrame({"USE": ["pit"]}, geometry=[box(0, 0, 1, 1)], crs=BNG)
+    frame = gpd.GeoDataFrame({"USE": ["pit"]}, geometry=[box(548000, 188000, 548001, 188001)],
+                             crs=BNG)
     path = tmp_path / "nocrs.shp"
     frame.to_file(path)
     path.with_suffix(".prj").unlink()

@@ -149,7 +149,9 @@ class GridInfo:
     crs_note: str
     units_assumed: bool = False
     synthetic: bool = False
+    # set when read from the catalogue: the stored copy read and the SHA-256 of its bytes
     catalogue_path: str | None = None
+    catalogue_sha256: str | None = None
     # Defra background maps (airq.read.defra): a 1 km background, not a roadside value;
     # how the file was read (e.g. a two-digit year); every file combined into the grid.
     background: bool = False

@@ -115,7 +115,9 @@ def _provenance_lines(a: Assessment) -> list[str]:
             out.append(f"grid {POLLUTANTS.get(i['pollutant'], i['pollutant'])} {i['year']}: "
                        f"{Path(i['source']).name}{member}, {i['edition']}, sha256 "
                        f"{i['member_sha256'] or i['sha256']}, CRS {crs}"
-                       + "".join(f"; {n}" for n in i.get("notes") or ()))
+                       + "".join(f"; {n}" for n in i.get("notes") or ())
+                       + (f"; read from its catalogue copy, sha256 {i['catalogue_sha256']}"
+                          if i.get("catalogue_sha256") else ""))
         elif i["role"] == "boundaries":
             out.append(f"boundaries: {Path(i['source']).name}, sha256 {i['sha256']}, CRS "
                        f"{i['crs']} ({i['crs_note']})")

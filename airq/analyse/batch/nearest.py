@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from shapely.errors import ShapelyError
 
 from airq.analyse.batch.plan import _Parcels, _unions
+from airq.read.layers.core import LandUseWarning, UnusableLayer
 
 
 def _nearest_landuse(parcels: _Parcels, layers: Sequence, bands_m) -> pd.DataFrame:
@@ -26,10 +29,18 @@ def _nearest_landuse(parcels: _Parcels, layers: Sequence, bands_m) -> pd.DataFra
     category = np.full(n, None, dtype=object)
     name = np.full(n, None, dtype=object)
     for layer in layers:
+        if isinstance(layer, UnusableLayer):
+            warnings.warn(layer.warning, LandUseWarning, stacklevel=2)
+            continue
         if len(layer.gdf) == 0:
             continue
-        (gi, fi), dist = layer.gdf.sindex.nearest(unions, max_distance=edges[-1],
-                                                  return_distance=True, return_all=False)
+        try:
+            (gi, fi), dist = layer.gdf.sindex.nearest(unions, max_distance=edges[-1],
+                                                      return_distance=True, return_all=False)
+        except ShapelyError as err:  # one bad layer fails alone (issue 11)
+            warnings.warn(UnusableLayer.from_error(layer, err).warning, LandUseWarning,
+                          stacklevel=2)
+            continue
         better = dist < best[gi]
         gi, fi, dist = gi[better], fi[better], dist[better]
         best[gi] = dist

@@ -183,6 +183,9 @@ class LayerVerdict:
         ``(band label, count)`` for every band, in order.
     text
         The sentence.
+    screened
+        False for a layer that could not be screened (its counts are then empty,
+        not zero, and the sentence says why).
     """
 
     layer: str
@@ -193,6 +196,7 @@ class LayerVerdict:
     search_m: float
     counts_by_band: tuple[tuple[str, int], ...]
     text: str
+    screened: bool = True
 
     def to_dict(self) -> dict:
         """Return JSON-ready values."""
@@ -205,6 +209,7 @@ class LayerVerdict:
             "search_m": self.search_m,
             "counts_by_band": dict(self.counts_by_band),
             "text": self.text,
+            "screened": self.screened,
         }
 
 

@@ -9,12 +9,14 @@ that covers the centroid has no direction.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.errors import ShapelyError
 
 from airq.analyse.landuse.area import check_area
 from airq.analyse.landuse.bands import DEFAULT_BANDS_M, band_labels, check_bands, directions_from
@@ -27,9 +29,9 @@ from airq.analyse.landuse.results import (
     TimelineEntry,
 )
 from airq.analyse.landuse.timeline import landuse_timeline
-from airq.analyse.landuse.verdicts import layer_verdict
+from airq.analyse.landuse.verdicts import layer_verdict, unscreened_verdict
 from airq.read.layers.brownfield import hidden_fields
-from airq.read.layers.core import Layer
+from airq.read.layers.core import LandUseWarning, Layer, UnusableLayer
 from airq.read.layers.dates import ParsedDate, parse_date
 from airq.read.layers.landfill import EA_SCHEMA, landfill_details
 from airq.read.layers.values import plain_value, text_value
@@ -37,7 +39,7 @@ from airq.read.layers.values import plain_value, text_value
 
 def screen_landuse(
     area: shapely.Geometry,
-    layers: Sequence[Layer],
+    layers: Sequence[Layer | UnusableLayer],
     bands_m: Sequence[float] = DEFAULT_BANDS_M,
 ) -> LandUseScreening:
     """Find every feature of each layer on the site and within the search bands.
@@ -48,6 +50,9 @@ def screen_landuse(
         The site: the union of the selected boundaries, in EPSG:27700 (metres).
     layers
         Land-use layers from :func:`read_layer` or ``airq.read.catalogue.layers.load_layer``.
+        A layer that cannot be screened (an :class:`UnusableLayer`, or one whose
+        geometry GEOS refuses) gets a ``LandUseWarning`` naming it and a verdict
+        saying it was not screened; the other layers are screened as usual.
     bands_m
         Band edges in metres; 0 (on site) is always the first band. Features
         beyond the last edge are not reported.
@@ -83,8 +88,17 @@ def screen_landuse(
     timeline: list[TimelineEntry] = []
     verdicts: list[LayerVerdict] = []
     for layer in layers:
-        found = _layer_records(area, search_area, layer, edges, labels)
-        entries = landuse_timeline(area, layer) if "epoch" in layer.mapping else ()
+        try:
+            if isinstance(layer, UnusableLayer):
+                raise _Unusable(layer.reason)
+            found = _layer_records(area, search_area, layer, edges, labels)
+            entries = landuse_timeline(area, layer) if "epoch" in layer.mapping else ()
+        except (_Unusable, ShapelyError) as err:  # one bad layer fails alone (issue 11)
+            unusable = layer if isinstance(layer, UnusableLayer) else \
+                UnusableLayer.from_error(layer, err)
+            warnings.warn(unusable.warning, LandUseWarning, stacklevel=2)
+            verdicts.append(unscreened_verdict(unusable, edges))
+            continue
         records.extend(found)
         timeline.extend(entries)
         verdicts.append(layer_verdict(layer, found, entries, edges, labels))
@@ -99,6 +113,10 @@ def screen_landuse(
         synthetic=_any_synthetic(layers),
         area=area,
     )
+
+
+class _Unusable(Exception):
+    """A layer that could not be read is screened as one that fails."""
 
 
 def number_records(records: Sequence[LandUseRecord]) -> tuple[LandUseRecord, ...]:

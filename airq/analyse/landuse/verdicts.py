@@ -82,6 +82,16 @@ def _where(record: LandUseRecord) -> str:
     return f"{_fmt_distance(record.distance_m)} to the {DIRECTION_WORDS[record.direction]}"
 
 
+def unscreened_verdict(layer, edges) -> LayerVerdict:
+    """Return the verdict of a layer that could not be screened (``layer.reason`` says why)."""
+    return LayerVerdict(
+        layer=layer.name, kind=layer.kind, count=0, on_site=0, nearest_m=None,
+        search_m=edges[-1], counts_by_band=(), screened=False,
+        text=f"Layer '{layer.name}' could not be screened ({layer.reason}); it is not "
+             "included in this search.",
+    )
+
+
 def layer_verdict(layer: Layer, found, entries, edges, labels) -> LayerVerdict:
     """Return the layer's verdict: counts by band and a sentence a resident can read."""
     search = edges[-1]

@@ -2,23 +2,25 @@
 
 Kept under ``data_home()/grids``: one COG per grid and ``index.json`` recording the
 source file, SHA-256, edition, model year, pollutant, units, CRS and whether the
-CRS was assumed. The index is rewritten atomically.
+CRS was assumed, and the SHA-256 of the COG itself. The index is locked while it
+changes, validated when read, and every COG is checked against its checksum before
+it is used (:mod:`airq.read.catalogue.index`).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
+import shlex
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from airq.config import data_home
+import msgspec
+
 from airq.errors import AssumedCRSWarning, CatalogueError, InputError
+from airq.read.catalogue.index import CatalogueIndex, CopyCheck, StoredCopy, readd_command
 from airq.read.grids import (
     GridInfo,
     GridSource,
@@ -27,15 +29,42 @@ from airq.read.grids import (
     parse_laei_name,
     read_grid,
     resolve_source,
+    sha256_file,
     write_cog,
 )
 
-INDEX_VERSION = 1
+
+class GridRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One row of the grid index, as stored."""
+
+    id: str
+    file: str
+    added: str
+    shape: tuple[int, int]
+    bounds: tuple[float, float, float, float]
+    stored: StoredCopy
+    info: GridInfo
 
 
 @dataclass(frozen=True)
 class GridEntry:
-    """One catalogued grid."""
+    """One catalogued grid.
+
+    Attributes
+    ----------
+    id
+        ``<edition>/<pollutant>-<year>``.
+    info
+        The grid's provenance (source file and its SHA-256, edition, year, units, CRS).
+    path
+        The stored Cloud-Optimised GeoTIFF.
+    added
+        When it was added (ISO 8601, UTC).
+    shape, bounds
+        Rows and columns; (xmin, ymin, xmax, ymax) in the grid's CRS.
+    stored
+        The stored copy's SHA-256, size and times when it was written.
+    """
 
     id: str
     info: GridInfo
@@ -43,17 +72,40 @@ class GridEntry:
     added: str
     shape: tuple[int, int]
     bounds: tuple[float, float, float, float]
+    stored: StoredCopy
+
+    @property
+    def readd(self) -> str:
+        """The command that adds this grid again from its source."""
+        return grid_readd(self.info)
 
     def to_dict(self) -> dict:
         """Return the entry as JSON-ready values."""
+        stored = msgspec.structs.asdict(self.stored)
         return {"id": self.id, **self.info.to_dict(), "catalogue_file": str(self.path),
-                "added": self.added, "shape": list(self.shape), "bounds": list(self.bounds)}
+                "added": self.added, "shape": list(self.shape), "bounds": list(self.bounds),
+                "stored": stored}
 
 
-def _root(home: Path | None = None) -> Path:
-    root = (home or data_home()) / "grids"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+def grid_readd(info: GridInfo) -> str:
+    """Return the command that adds a grid again from its source, year and edition."""
+    if info.synthetic:
+        return "airq demo --overwrite"
+    source = f"{info.source}!{info.member}" if info.member else info.source
+    opts = [f"--pollutant {info.pollutant}"]
+    if info.year is not None:
+        opts.append(f"--year {info.year}")
+    if info.edition:
+        opts.append(f"--edition {shlex.quote(info.edition)}")
+    return readd_command("grids add", source, *opts)
+
+
+def grid_index(home: Path | None = None) -> CatalogueIndex:
+    """Return the grid catalogue's index (``data_home()/grids/index.json``)."""
+    return CatalogueIndex(
+        "grids", noun="grid", rows_key="grids", row_type=GridRow, suffix=".tif",
+        rebuild="add the grids again with `airq grids add FILE` (`airq demo --overwrite` for "
+                "the demo data)", home=home)
 
 
 def _slug(text: str | None) -> str:
@@ -64,36 +116,21 @@ def _entry_id(info: GridInfo) -> str:
     return f"{_slug(info.edition)}/{info.pollutant}-{info.year if info.year else 'na'}"
 
 
-def _load_index(root: Path) -> list[dict]:
-    path = root / "index.json"
-    if not path.exists():
-        return []
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise CatalogueError(f"the grid catalogue index {path} is damaged ({err}); remove it and "
-                             "add the grids again") from err
-    return data.get("grids", [])
-
-
-def _save_index(root: Path, rows: list[dict]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=".index.", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"version": INDEX_VERSION, "grids": rows}, fh, indent=2, ensure_ascii=False)
-    os.replace(tmp, root / "index.json")
-
-
-def _entry(row: dict, root: Path) -> GridEntry:
-    fields = {k: row[k] for k in GridInfo.__dataclass_fields__ if k in row}
-    return GridEntry(id=row["id"], info=GridInfo(**fields), path=root / row["file"],
-                     added=row["added"], shape=tuple(row["shape"]),
-                     bounds=tuple(row["bounds"]))
+def _entry(row: GridRow, index: CatalogueIndex) -> GridEntry:
+    return GridEntry(id=row.id, info=row.info, path=index.stored_path(row), added=row.added,
+                     shape=row.shape, bounds=row.bounds, stored=row.stored)
 
 
 def list_grids(home: Path | None = None) -> list[GridEntry]:
-    """Every catalogued grid, ordered by edition, pollutant and year."""
-    root = _root(home)
-    entries = [_entry(r, root) for r in _load_index(root)]
+    """Every catalogued grid, ordered by edition, pollutant and year.
+
+    Raises
+    ------
+    CatalogueError
+        If the index is damaged (the message says how to rebuild it).
+    """
+    index = grid_index(home)
+    entries = [_entry(r, index) for r in index.read()]
     return sorted(entries, key=lambda e: (e.info.edition or "", e.info.pollutant,
                                           e.info.year or 0))
 
@@ -120,7 +157,8 @@ def add_grid(path: str | Path | Sequence[str | Path], *, pollutant: str | None =
              synthetic: bool | None = None, home: Path | None = None) -> list[GridEntry]:
     """Add a grid file, or every recognised grid in a zip archive, to the catalogue.
 
-    Each grid is read once, checked, and written as a Cloud-Optimised GeoTIFF.
+    Each grid is read once, checked, and written as a Cloud-Optimised GeoTIFF; the
+    index is changed under a lock, so several processes may add grids at once.
     Defra background map CSVs (recognised by their header) given together, or a
     folder of them, are combined: one grid per pollutant and year their ``Total_``
     columns hold, each made from every file that holds that column.
@@ -154,10 +192,12 @@ def add_grid(path: str | Path | Sequence[str | Path], *, pollutant: str | None =
     InputError, CRSError
         Unreadable or unrecognised grids.
     CatalogueError
-        An entry exists and ``overwrite`` is false.
+        An entry exists and ``overwrite`` is false; the index is damaged; the data
+        directory cannot be written.
     """
     if pollutant:
         pollutant = normalise_pollutant(pollutant)
+    grid_index(home).read()  # a damaged index is reported before any grid is converted
     paths = [path] if isinstance(path, str | Path) else list(path)
     defra, others = split_defra_paths(paths)
     kw = dict(pollutant=pollutant, year=year, edition=edition, grid_crs=grid_crs, units=units,
@@ -188,7 +228,7 @@ def _add_defra(files: list[Path], *, pollutant, year, edition, overwrite, synthe
                **_ignored) -> list[GridEntry]:
     from airq.read.defra import defra_contents, read_defra
 
-    root = _root(home)
+    index = grid_index(home)
     contents = {f: defra_contents([f]) for f in dict.fromkeys(files)}
     every = list(dict.fromkeys(c for cs in contents.values() for c in cs))
     wanted = [(p, y) for p, y in every
@@ -197,23 +237,19 @@ def _add_defra(files: list[Path], *, pollutant, year, edition, overwrite, synthe
         have = ", ".join(f"{p}:{y}" for p, y in every)
         raise InputError(f"the Defra background maps given hold no column matching the options; "
                          f"they hold {have}")
-    existing = {r["id"]: r for r in _load_index(root)}
     added = []
     for p, y in wanted:
         holding = [f for f, cs in contents.items() if (p, y) in cs]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AssumedCRSWarning)  # recorded in the entry
             grid = read_defra(holding, pollutant=p, year=y, edition=edition, synthetic=synthetic)
-        entry = _store(grid, root, existing, overwrite)
-        existing[entry["id"]] = entry
-        added.append(_entry(entry, root))
-        _save_index(root, list(existing.values()))
+        added.append(_store(grid, index, overwrite))
     return added
 
 
 def _add_path(path, *, pollutant, year, edition, grid_crs, units, overwrite, synthetic,
               home) -> list[GridEntry]:
-    root = _root(home)
+    index = grid_index(home)
     p = Path(str(path).split("!", 1)[0]).expanduser()
     if p.suffix.lower() == ".zip" and "!" not in str(path):
         if not p.exists():
@@ -234,62 +270,95 @@ def _add_path(path, *, pollutant, year, edition, grid_crs, units, overwrite, syn
         sources = list(picked.values())
     else:
         sources = [resolve_source(path, pollutant, year)]
-    rows = _load_index(root)
-    existing = {r["id"]: r for r in rows}
-    added = []
-    for src in sources:
-        entry = _add_one(src, root, existing, pollutant=pollutant if len(sources) == 1 else None,
-                         year=year if len(sources) == 1 else None, edition=edition,
-                         grid_crs=grid_crs, units=units, overwrite=overwrite,
-                         synthetic=synthetic)
-        existing[entry["id"]] = entry
-        added.append(_entry(entry, root))
-        _save_index(root, list(existing.values()))
-    return added
+    one = len(sources) == 1
+    return [_add_one(src, index, pollutant=pollutant if one else None,
+                     year=year if one else None, edition=edition, grid_crs=grid_crs,
+                     units=units, overwrite=overwrite, synthetic=synthetic)
+            for src in sources]
 
 
-def _add_one(src: GridSource, root: Path, existing: dict, **kw) -> dict:
+def _exists_error(entry_id: str, row: GridRow) -> CatalogueError:
+    return CatalogueError(f"the catalogue already holds {entry_id} (from "
+                          f"{Path(row.info.source).name}); pass --overwrite to replace it")
+
+
+def _add_one(src: GridSource, index: CatalogueIndex, **kw) -> GridEntry:
     overwrite = kw.pop("overwrite")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the CRS assumption is recorded in the entry instead
         grid = read_grid(src, **kw)
-    return _store(grid, root, existing, overwrite)
+    return _store(grid, index, overwrite)
 
 
-def _store(grid, root: Path, existing: dict, overwrite: bool) -> dict:
-    """Write a grid as a COG under the catalogue and return its index row."""
+def _store(grid, index: CatalogueIndex, overwrite: bool) -> GridEntry:
+    """Write a grid as a COG under the catalogue and record it in the index (locked)."""
     info = grid.info
     entry_id = _entry_id(info)
-    if entry_id in existing and not overwrite:
-        raise CatalogueError(f"the catalogue already holds {entry_id} (from "
-                             f"{Path(existing[entry_id]['source']).name}); pass --overwrite to "
-                             "replace it")
-    rel = Path(_slug(info.edition)) / f"{info.pollutant}-{info.year or 'na'}.tif"
-    out = root / rel
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.part.tif")
-    try:
-        write_cog(grid, tmp)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    row = {"id": entry_id, **info.to_dict(), "file": str(rel),
-           "added": datetime.now(UTC).isoformat(timespec="seconds"),
-           "shape": list(grid.full_shape), "bounds": list(grid.bounds)}
-    row["catalogue_path"] = str(rel)
-    return row
+    existing = {r.id: r for r in index.read()}
+    if entry_id in existing and not overwrite:  # early, before converting; checked again below
+        raise _exists_error(entry_id, existing[entry_id])
+    rel = f"{_slug(info.edition)}/{info.pollutant}-{info.year or 'na'}.tif"
+    with index.staging(rel) as staged:
+        write_cog(grid, staged)
+        sha = sha256_file(staged)
+        with index.update() as rows:
+            old = next((i for i, r in enumerate(rows) if r.id == entry_id), None)
+            if old is not None and not overwrite:
+                raise _exists_error(entry_id, rows[old])
+            row = GridRow(id=entry_id, file=rel,
+                          added=datetime.now(UTC).isoformat(timespec="seconds"),
+                          shape=tuple(grid.full_shape), bounds=tuple(grid.bounds),
+                          stored=index.store(staged, rel, sha), info=info)
+            if old is None:
+                rows.append(row)
+            else:
+                rows[old] = row
+    return _entry(row, index)
 
 
 def remove_grid(grid_id: str, home: Path | None = None) -> GridEntry:
-    """Remove a grid from the catalogue and delete its converted file."""
-    root = _root(home)
-    entry = get_grid(grid_id, home)
-    rows = [r for r in _load_index(root) if r["id"] != grid_id]
-    _save_index(root, rows)
-    if entry.path.exists():
-        entry.path.unlink()
+    """Remove a grid from the catalogue and delete its converted file.
+
+    Raises
+    ------
+    CatalogueError
+        If there is no such grid, or the index is damaged.
+    """
+    index = grid_index(home)
+    entry = get_grid(grid_id, home)  # the error lists the ids there are
+    with index.update() as rows:
+        row = next((r for r in rows if r.id == grid_id), None)
+        if row is None:  # removed by another process meanwhile
+            return entry
+        rows.remove(row)
+        index.remove_file(row)
     return entry
+
+
+def check_grid(entry: GridEntry, home: Path | None = None, *, full: bool = False) -> CopyCheck:
+    """Compare a grid's stored copy with its recorded SHA-256 (see ``CatalogueIndex.check``)."""
+    return grid_index(home).check(entry.id, entry.path, entry.stored, entry.readd, full=full)
+
+
+def check_grids(home: Path | None = None) -> list[CopyCheck]:
+    """Re-hash every stored grid against its recorded SHA-256 (``airq grids check``)."""
+    return [check_grid(e, home, full=True) for e in list_grids(home)]
+
+
+def verified_info(entry: GridEntry, home: Path | None = None) -> GridInfo:
+    """Check a grid's stored copy, and return its provenance with the copy's checksum.
+
+    The returned info names the stored copy (``catalogue_path``) and the SHA-256 of
+    its bytes (``catalogue_sha256``) beside the original source's (``sha256``).
+
+    Raises
+    ------
+    CatalogueError
+        If the copy is missing, or has changed since it was catalogued (the message
+        names the entry and how to re-add it).
+    """
+    sha = grid_index(home).require(entry.id, entry.path, entry.stored, entry.readd)
+    return replace(entry.info, catalogue_path=str(entry.path), catalogue_sha256=sha)
 
 
 def select_grids(pollutants=None, years=None, edition: str | None = None,

@@ -14,6 +14,7 @@ from airq.read.layers.core import (
     LandUseWarning,
     Layer,
     LayerProvenance,
+    UnusableLayer,
     default_layer_name,
     detect_schema,
     layer_from_frame,
@@ -23,5 +24,5 @@ from airq.read.layers.crs import BNG
 from airq.read.layers.dates import ParsedDate, parse_date
 
 __all__ = ["BNG", "KINDS", "MAPPING_KEYS", "LandUseWarning", "Layer", "LayerProvenance",
-           "ParsedDate", "default_layer_name", "detect_schema", "layer_from_frame",
+           "ParsedDate", "UnusableLayer", "default_layer_name", "detect_schema", "layer_from_frame",
            "parse_date", "read_layer"]

@@ -24,7 +24,7 @@ from airq.read.layers.brownfield import (
     brownfield_mapping,
     brownfield_schema,
 )
-from airq.read.layers.crs import BNG, check_crs, crs_label
+from airq.read.layers.crs import BNG, check_area_of_use, check_crs, crs_label
 from airq.read.layers.epochs import EPOCH_CLASS_NAMES, EPOCH_FIELD_NAMES
 from airq.read.layers.landfill import EA_DATES, EA_REQUIRED, EA_SCHEMA
 from airq.read.layers.tables import first_line, read_csv_layer
@@ -77,6 +77,9 @@ class LayerProvenance:
         Features left out because they had no geometry or no coordinates.
     added
         When the layer was added to the catalogue (ISO 8601, UTC), or None.
+    catalogue_path, catalogue_sha256
+        For a layer read from the catalogue: the stored copy read and the SHA-256
+        of its bytes (beside the source's ``sha256``); else None.
     """
 
     name: str
@@ -92,6 +95,8 @@ class LayerProvenance:
     source_layer: str | None = None
     dropped_features: int = 0
     added: str | None = None
+    catalogue_path: str | None = None
+    catalogue_sha256: str | None = None
 
     def to_dict(self) -> dict:
         """Return the provenance as JSON-ready values."""
@@ -145,6 +150,43 @@ class Layer:
     def schema(self) -> str | None:
         """The recognised published schema, or None."""
         return self.provenance.schema
+
+
+@dataclass(frozen=True)
+class UnusableLayer:
+    """A catalogued layer that cannot be read or screened, kept to be reported.
+
+    Screening reports it (a warning naming the layer, and a verdict saying it was
+    not screened) while every other layer is screened as usual: one bad layer
+    fails alone (issue 11).
+
+    Attributes
+    ----------
+    name, kind
+        The layer.
+    provenance
+        Its catalogue provenance.
+    reason
+        Why it cannot be used (the reader's or GEOS's message).
+    """
+
+    name: str
+    kind: str
+    provenance: LayerProvenance
+    reason: str
+
+    @classmethod
+    def from_error(cls, layer, err: BaseException) -> UnusableLayer:
+        """Describe ``layer`` (a Layer or catalogue entry) as unusable because of ``err``."""
+        text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return cls(layer.name, layer.kind, layer.provenance, text.split("; ")[0])
+
+    @property
+    def warning(self) -> str:
+        """The warning text: which layer, why, that the rest was screened, what to do."""
+        return (f"land-use layer {self.name!r} could not be screened ({self.reason}); it is "
+                "left out and the other layers were screened. Check its source (`airq layers "
+                f"info {self.name}`) and add it again with the right --crs or mapping")
 
 
 def read_layer(
@@ -320,6 +362,7 @@ def _build_layer(gdf, name, kind, mapping, crs, source, prov: dict) -> Layer:
             stacklevel=3,
         )
         gdf = gdf.loc[~missing]
+    crs_given = gdf.crs is None
     if gdf.crs is None:
         if crs is None:
             raise CRSError(
@@ -332,6 +375,7 @@ def _build_layer(gdf, name, kind, mapping, crs, source, prov: dict) -> Layer:
             f"{source} declares CRS {crs_label(gdf.crs)} but --crs {crs} was given; "
             "drop --crs to use the declared one"
         )
+    check_area_of_use(gdf, source, crs_given=crs_given)
     source_crs = prov.pop("source_crs", None) or crs_label(gdf.crs)
     kind, schema, resolved = _resolve_schema(
         list(gdf.columns.drop(gdf.geometry.name)), kind, mapping, source, frame=gdf
