@@ -203,6 +203,10 @@ class CatalogueIndex:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return []
+        except NotADirectoryError as err:  # a file stands where the data folder should be
+            raise CatalogueError(
+                f"the airq data folder {self.folder.parent} cannot be used (a file stands in "
+                "its path); set AIRQ_HOME to a folder you can write") from err
         except OSError as err:
             raise CatalogueError(f"the {self.noun} catalogue index {self.path} cannot be read "
                                  f"({err.strerror or err})") from err
@@ -211,8 +215,10 @@ class CatalogueIndex:
         except msgspec.DecodeError as err:
             raise self.damaged(f"it is not JSON ({err})") from err
         if not isinstance(raw, dict):
-            raise self.damaged(f"it holds a JSON {type(raw).__name__}, not an object with "
-                               f"'version' and '{self.rows_key}'")
+            kind = {list: "an array", str: "a string", bool: "true or false", int: "a number",
+                    float: "a number"}.get(type(raw), "null")
+            raise self.damaged(f"it holds {kind}, not an object with 'version' and "
+                               f"'{self.rows_key}'")
         version = raw.get("version")
         if version != INDEX_VERSION and isinstance(version, int) and version < INDEX_VERSION:
             raise self.damaged(f"it was written by an older airq (index version {version}) "
@@ -288,7 +294,8 @@ class CatalogueIndex:
         """Yield a temporary path in the folder to write a new copy to; removed after.
 
         Writing happens outside the lock; :meth:`store` then moves the copy into
-        place while the lock is held.
+        place while the lock is held. An ``OSError`` in the block (a full disk)
+        becomes a :class:`CatalogueError`.
         """
         home = self.home or data_home()
         folder = home / self.folder_name
@@ -303,6 +310,8 @@ class CatalogueIndex:
         staged.unlink()  # writers such as GDAL refuse to overwrite; let them create it
         try:
             yield staged
+        except OSError as err:  # a full disk, a folder made read-only meanwhile
+            raise self._writable(err) from err
         finally:
             staged.unlink(missing_ok=True)
 
