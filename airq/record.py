@@ -59,7 +59,8 @@ def grid_input(info, request=None, grid_crs: str | None = None) -> dict:
     d = {"role": "grid", **info.to_dict()}
     if isinstance(request, GridEntry):
         d["catalogue_id"] = request.id
-        d["catalogue_sha256"] = _catalogue_sha256(request)
+        # checked against the catalogue before the grid was read (pipeline.load_grids)
+        d["catalogue_sha256"] = info.catalogue_sha256 or _catalogue_sha256(request)
         d["request"] = {"catalogue_id": request.id}
     elif request is not None:
         d["request"] = {"path": str(request.path), "pollutant": request.pollutant,
@@ -109,7 +110,8 @@ def layer_input(layer) -> dict:
     return {"role": "layer", "name": p.name, "source": p.source_path, "sha256": p.sha256,
             "kind": p.kind, "schema": p.schema, "mapping": dict(p.mapping),
             "source_layer": p.source_layer, "source_crs": p.source_crs,
-            "catalogued": p.added is not None, "feature_count": p.feature_count}
+            "catalogued": p.added is not None, "feature_count": p.feature_count,
+            "catalogue_sha256": p.catalogue_sha256}
 
 
 def screen_provenance(boundaries, layers, bands_m, command: str | None = None,

@@ -24,7 +24,8 @@ TOLERANCE_TEXT = ("numbers compared as stored, to 6 decimals: a difference of at
 SAME, CHANGED, MISSING = "same", "changed", "missing"
 #: Keys that record where or when, not what: never compared.
 NOT_FIGURES = frozenset({"source", "source_path", "catalogue_path", "catalogue_file", "added",
-                         "run_at", "command", "working_dir", "airq_version"})
+                         "catalogue_sha256", "run_at", "command", "working_dir",
+                         "airq_version"})
 _ABSENT = object()
 
 

@@ -63,7 +63,9 @@ class GridEntry:
     shape, bounds
         Rows and columns; (xmin, ymin, xmax, ymax) in the grid's CRS.
     stored
-        The stored copy's SHA-256, size and times when it was written.
+        The stored copy's SHA-256, size and times when it was written; None for an
+        entry made outside the catalogue (``airq verify`` reading a copy it found by
+        its checksum), whose bytes are then hashed when read.
     """
 
     id: str
@@ -72,7 +74,7 @@ class GridEntry:
     added: str
     shape: tuple[int, int]
     bounds: tuple[float, float, float, float]
-    stored: StoredCopy
+    stored: StoredCopy | None = None
 
     @property
     def readd(self) -> str:
@@ -81,7 +83,7 @@ class GridEntry:
 
     def to_dict(self) -> dict:
         """Return the entry as JSON-ready values."""
-        stored = msgspec.structs.asdict(self.stored)
+        stored = msgspec.structs.asdict(self.stored) if self.stored else None
         return {"id": self.id, **self.info.to_dict(), "catalogue_file": str(self.path),
                 "added": self.added, "shape": list(self.shape), "bounds": list(self.bounds),
                 "stored": stored}
@@ -336,7 +338,10 @@ def remove_grid(grid_id: str, home: Path | None = None) -> GridEntry:
 
 
 def check_grid(entry: GridEntry, home: Path | None = None, *, full: bool = False) -> CopyCheck:
-    """Compare a grid's stored copy with its recorded SHA-256 (see ``CatalogueIndex.check``)."""
+    """Compare a catalogued grid's stored copy with its recorded SHA-256.
+
+    See :meth:`airq.read.catalogue.index.CatalogueIndex.check`.
+    """
     return grid_index(home).check(entry.id, entry.path, entry.stored, entry.readd, full=full)
 
 
@@ -357,7 +362,14 @@ def verified_info(entry: GridEntry, home: Path | None = None) -> GridInfo:
         If the copy is missing, or has changed since it was catalogued (the message
         names the entry and how to re-add it).
     """
-    sha = grid_index(home).require(entry.id, entry.path, entry.stored, entry.readd)
+    if entry.stored is None:  # not from the index: say what was read
+        try:
+            sha = sha256_file(entry.path)
+        except OSError as err:
+            raise CatalogueError(f"grid copy {entry.path} cannot be read "
+                                 f"({err.strerror or err})") from err
+    else:
+        sha = grid_index(home).require(entry.id, entry.path, entry.stored, entry.readd)
     return replace(entry.info, catalogue_path=str(entry.path), catalogue_sha256=sha)
 
 
