@@ -579,3 +579,44 @@ def test_area_of_use_check_directly():
     for geom, crs in bad:
         with pytest.raises(CRSError):
             check_area_of_use(gpd.GeoDataFrame(geometry=[geom], crs=crs), "x")
+
+
+# ----------------------------------------------------------------- boundaries catalogue (11.2)
+
+
+@pytest.mark.parametrize("name", ["..", "../..", ".hidden", "a/b", "/tmp"])
+def test_boundaries_index_cannot_name_folders_outside(runner, airq_home, name):
+    """`airq boundaries remove` deletes an entry's folder: a hand-edited name cannot escape."""
+    folder = airq_home / "boundaries"
+    folder.mkdir(parents=True)
+    victim = airq_home / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("keep")
+    (folder / "index.json").write_text(json.dumps({"version": 1, "boundaries": {name: {}}}))
+    for command in (["boundaries", "remove", name], ["boundaries", "list"]):
+        r = runner.invoke(cli, command)
+        assert r.exit_code == 1, r.output
+        [msg] = lines(r.stderr)
+        assert "the boundaries catalogue index" in msg and "is damaged" in msg
+        assert f"entry {name!r} is not a catalogue name and folder" in msg
+    assert (victim / "precious.txt").read_text() == "keep"
+    assert (folder / "index.json").exists()
+
+
+def test_boundaries_remove_holds_the_lock(airq_home, monkeypatch):
+    from airq.read.catalogue import boundaries as cat
+
+    folder = airq_home / "boundaries"
+    (folder / "town").mkdir(parents=True)
+    (folder / "index.json").write_text(json.dumps({"version": 1, "boundaries": {"town": {}}}))
+    held = []
+    real = cat.locked
+
+    def spy(*args):
+        held.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(cat, "locked", spy)
+    cat.remove_boundaries("town")
+    assert held == [(folder, "boundaries")]
+    assert not (folder / "town").exists() and cat.list_boundaries() == []

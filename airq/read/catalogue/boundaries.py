@@ -34,6 +34,7 @@ import numpy as np
 from airq.config import data_home
 from airq.errors import CatalogueError, InputError
 from airq.outputs import write_text
+from airq.read.catalogue.index import locked, unwritable
 
 INDEX_NAME = "index.json"
 INDEX_VERSION = 1
@@ -80,7 +81,10 @@ class BoundaryEntry:
 def catalogue_dir() -> Path:
     """Return ``data_home()/boundaries``, creating it."""
     d = data_home() / "boundaries"
-    d.mkdir(parents=True, exist_ok=True)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise unwritable(d, "boundaries", err) from err
     return d
 
 
@@ -88,12 +92,22 @@ def _read_index() -> dict[str, BoundaryEntry]:
     path = catalogue_dir() / INDEX_NAME
     if not path.exists():
         return {}
+
+    def damaged(problem) -> CatalogueError:
+        return CatalogueError(f"the boundaries catalogue index {path} is damaged ({problem}); "
+                              "move it aside and add the boundaries again with `airq "
+                              "boundaries add`")
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {n: BoundaryEntry(n, m) for n, m in data["boundaries"].items()}
+        entries = {n: BoundaryEntry(n, m) for n, m in data["boundaries"].items()}
     except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise CatalogueError(f"the boundaries catalogue index {path} is damaged ({err}); move "
-                             "it aside and add the boundaries again") from err
+        raise damaged(err) from err
+    for name, entry in entries.items():
+        # the name is a folder that `remove` deletes: it must be one inside this folder
+        if not _NAME_RE.match(name) or not isinstance(entry.meta, dict):
+            raise damaged(f"entry {name!r} is not a catalogue name and folder")
+    return entries
 
 
 def _write_index(entries: dict[str, BoundaryEntry]) -> None:
@@ -141,11 +155,13 @@ def get_boundaries(name: str) -> BoundaryEntry:
 
 def remove_boundaries(name: str) -> BoundaryEntry:
     """Remove an entry and its files; return it."""
-    entries = _read_index()
     entry = get_boundaries(name)
-    del entries[name]
-    _write_index(entries)
-    shutil.rmtree(entry.folder, ignore_errors=True)
+    with locked(catalogue_dir(), "boundaries"):  # other processes may add or remove
+        entries = _read_index()
+        if name in entries:
+            del entries[name]
+            _write_index(entries)
+            shutil.rmtree(entry.folder, ignore_errors=True)
     return entry
 
 
@@ -208,14 +224,19 @@ def store_boundaries(name: str, parcels, links, meta: dict, *,
 
         files = {f: sha256_file(tmp / f) for f in (PARCELS_FILE, LINKS_FILE)}
         meta = {**meta, "files": files, "added": datetime.now(UTC).isoformat(timespec="seconds")}
-        final = root / name
-        old = None
-        if final.exists():
-            old = root / f".{name}.old.{os.getpid()}"
-            os.replace(final, old)
-        os.replace(tmp, final)
-        entries[name] = BoundaryEntry(name, meta)
-        _write_index(entries)
+        with locked(root, "boundaries"):  # read, change and write the index in one hold
+            entries = _read_index()
+            if name in entries and not overwrite:
+                raise CatalogueError(f"boundaries {name!r} are already catalogued; pass "
+                                     "--overwrite to replace them")
+            final = root / name
+            old = None
+            if final.exists():
+                old = root / f".{name}.old.{os.getpid()}"
+                os.replace(final, old)
+            os.replace(tmp, final)
+            entries[name] = BoundaryEntry(name, meta)
+            _write_index(entries)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:

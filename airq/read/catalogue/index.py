@@ -40,6 +40,44 @@ INDEX_VERSION = 2
 LOCK_TIMEOUT_S = 120.0
 
 
+def unwritable(folder: Path, noun: str, err: OSError) -> CatalogueError:
+    """Return the error for a catalogue folder that cannot be written."""
+    return CatalogueError(f"cannot write to the {noun} catalogue {folder} "
+                          f"({err.strerror or err}); set AIRQ_HOME to a folder you can write")
+
+
+@contextlib.contextmanager
+def locked(folder: Path, noun: str) -> Iterator[None]:
+    """Hold the lock of the catalogue index in ``folder`` (created if need be).
+
+    Every read-modify-write of an index happens inside this, so processes adding and
+    removing entries at once never lose one.
+
+    Raises
+    ------
+    CatalogueError
+        If the folder cannot be written, or another process holds the lock for
+        longer than :data:`LOCK_TIMEOUT_S`.
+    """
+    from filelock import FileLock, Timeout
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(folder / f".{INDEX_NAME}.lock", timeout=LOCK_TIMEOUT_S)
+        lock.acquire()
+    except Timeout as err:
+        raise CatalogueError(
+            f"the {noun} catalogue {folder} is being changed by another airq process "
+            f"(waited {LOCK_TIMEOUT_S:g} s); try again when it has finished"
+        ) from err
+    except OSError as err:
+        raise unwritable(folder, noun, err) from err
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 class StoredCopy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The SHA-256, size and times of a stored copy, recorded when it was written."""
 
@@ -243,10 +281,7 @@ class CatalogueIndex:
     # ------------------------------------------------------------------ writing
 
     def _writable(self, err: OSError) -> CatalogueError:
-        return CatalogueError(
-            f"cannot write to the {self.noun} catalogue {self.folder} ({err.strerror or err}); "
-            "set AIRQ_HOME to a folder you can write"
-        )
+        return unwritable(self.folder, self.noun, err)
 
     @contextlib.contextmanager
     def update(self) -> Iterator[list]:
@@ -260,24 +295,9 @@ class CatalogueIndex:
             If the folder cannot be written, or another process holds the lock for
             longer than :data:`LOCK_TIMEOUT_S`.
         """
-        from filelock import FileLock, Timeout
-
         from airq.outputs import write_text
 
-        home = self.home or data_home()
-        folder = home / self.folder_name
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(folder / f".{INDEX_NAME}.lock", timeout=LOCK_TIMEOUT_S)
-            lock.acquire()
-        except Timeout as err:
-            raise CatalogueError(
-                f"the {self.noun} catalogue {folder} is being changed by another airq process "
-                f"(waited {LOCK_TIMEOUT_S:g} s); try again when it has finished"
-            ) from err
-        except OSError as err:
-            raise self._writable(err) from err
-        try:
+        with locked((self.home or data_home()) / self.folder_name, self.noun):
             rows = list(self.read())
             yield rows
             text = msgspec.json.format(
@@ -286,8 +306,6 @@ class CatalogueIndex:
                 write_text(self.path, text.decode("utf-8") + "\n", overwrite=True)
             except OSError as err:
                 raise self._writable(err) from err
-        finally:
-            lock.release()
 
     @contextlib.contextmanager
     def staging(self, name: str) -> Iterator[Path]:
