@@ -48,7 +48,7 @@ def check_figures(name: str, content: bytes) -> list[tuple[str, str]]:
             return [("note", f"figures not recomputed: {err}")]
     out = []
     for c in result.checks:
-        text = f"{c.kind} {c.subject}: {c.status}"
+        text = f"{c.kind} {c.subject}" + ("" if c.status == "same" else f": {c.status}")
         detail = "; ".join(x for x in (getattr(c, "detail", ""), getattr(c, "note", "")) if x)
         out.append((c.status, text + (f" ({detail})" if detail else "")))
     return out or [("note", "airq verify found nothing to recompute")]

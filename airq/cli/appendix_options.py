@@ -70,7 +70,7 @@ def check_appendices(overwrite: bool, self_contained: bool = False, output_key: 
 
 def write_appendices(result, *, overwrite: bool, config=None, self_contained: bool = False,
                      query_text: str | None = None, map_path=None, png_path=None,
-                     svg_path=None, report_path=None) -> None:
+                     svg_path=None, report_path=None, rates=()) -> None:
     """Write the map, figures and report asked for, and say so on stderr."""
     if map_path:
         from airq.cli.runner import build_settings
@@ -88,5 +88,6 @@ def write_appendices(result, *, overwrite: bool, config=None, self_contained: bo
     if report_path:
         from airq.render.document import write_report
 
-        write_report(result, report_path, overwrite=overwrite, query_text=query_text)
+        write_report(result, report_path, overwrite=overwrite, query_text=query_text,
+                     rates=rates)
         click.echo(f"Wrote {report_path}", err=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from airq.cli import cli
@@ -280,6 +282,46 @@ def case_show(reference, fmt, output, overwrite):
     finally:
         store.dispose()
     _write_or_echo(render_case(c, fmt), output, overwrite)
+
+
+@case.command("report")
+@reference_arg
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              metavar="FILE.{pdf,docx,html}",
+              help="The summary to write: .pdf (A4), .docx (Word, to edit) or .html.")
+@overwrite_opt
+def case_report(reference, output, overwrite):
+    """Write the stage 1 summary report for the reporter (PDF, Word or HTML).
+
+    The concern as received, the outcome in plain language, what was looked at on
+    each track with the attached figures (the air quality table and land-use
+    findings of an attached result or report, the rate table with its confidence
+    intervals), the record of contacts and decisions, and the checksums that tie
+    the summary to the record. The record is verified first. Officers edit the
+    .docx in Word before it is sent.
+
+    \b
+    Example:
+      airq case report ENQ-2018-0001 -o ENQ-2018-0001-summary.docx
+    """
+    from airq.case.register import load_case
+    from airq.case.report import build_summary
+    from airq.outputs import check_writable
+    from airq.render.case_document import SUFFIXES, write_summary
+
+    if Path(output).suffix.lower() not in SUFFIXES:
+        raise click.BadParameter(f"{output} must end in .pdf, .docx or .html",
+                                 param_hint="-o/--output")
+    check_writable(output, overwrite)
+    store = _store()
+    try:
+        summary = build_summary(store, load_case(store, reference))
+    finally:
+        store.dispose()
+    for text in summary.warnings:
+        click.echo(f"Warning: {text}", err=True)
+    write_summary(summary, output, overwrite=overwrite)
+    click.echo(f"Wrote {output}", err=True)
 
 
 @case.command("list")

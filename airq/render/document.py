@@ -16,7 +16,7 @@ from pathlib import Path
 
 from airq.read.grids import POLLUTANTS
 from airq.render.embed import html_script, pdf_attachment
-from airq.render.text import _editions, _method, _short_term_lines, fmt_mean, sd_text
+from airq.render.text import _editions, _method, fmt_mean
 from airq.results import SYNTHETIC_BANNER, Assessment
 
 #: Suffixes :func:`write_report` writes.
@@ -141,72 +141,92 @@ def _summary(a: Assessment) -> str:
             "describe outdoor air over a whole year.</p></div>")
 
 
+def _html_table(t) -> str:
+    """Lay out a :class:`~airq.render.report_tables.Table` (cells escaped here)."""
+    rows = []
+    for i, row in enumerate(t.rows):
+        cells = [f'<span style="white-space: nowrap">{_e(c)}</span>' if j in t.nowrap
+                 else _e(c) for j, c in enumerate(row)]
+        if i < len(t.flagged) and t.flagged[i]:
+            cells[-1] = f'<span class="exceeded">{cells[-1]}</span>'
+        rows.append(cells)
+    out = f"<h3>{_e(t.title)}</h3>" if t.title else ""
+    out += _table(t.headers, rows, num=t.num)
+    return out + (f'<p class="small">{_e(t.caption)}</p>' if t.caption else "")
+
+
 def _air_quality(a: Assessment) -> str:
-    out = []
-    for year in a.years:
-        rows = []
-        for r in a.results:
-            if r.year != year:
-                continue
-            c = r.first
-            obj = f"{c.objective.value:g} ({_e(c.objective.set)})" if c else "none"
-            verdict = _e(c.verdict) if c else "n/a"
-            if c is not None and c.exceeds:
-                verdict = f'<span class="exceeded">{verdict}</span>'
-            rows.append([_e(r.name), fmt_mean(r.stats.mean), _e(sd_text(r)),
-                         str(r.stats.n_points), obj, verdict])
-        eds = "; ".join(sorted({r.edition_label for r in a.results if r.year == year}))
-        out.append(f"<h3>Model year {_e(year)} ({_e(eds)})</h3>")
-        out.append(_table(["Pollutant", "Mean (µg/m³)", "SD", "n points",
-                           "Annual-mean objective (µg/m³)", "Verdict"], rows, num={1, 2, 3}))
+    from airq.render.report_tables import air_quality_tables, short_term_lines
+
+    out = [_html_table(t) for t in air_quality_tables(a)]
     if a.short_term:
         out.append("<h3>Short-term objectives</h3><ul>"
-                   + "".join(f"<li>{_e(x)}</li>" for x in _short_term_lines(a)) + "</ul>")
+                   + "".join(f"<li>{_e(x)}</li>" for x in short_term_lines(a)) + "</ul>")
     return "".join(out)
 
 
+def _records_table(t) -> str:
+    """Lay out the land-use records: one row each, its notes in a row under it."""
+    head = "".join(f"<th>{_e(h)}</th>" for h in t.headers)
+    body = []
+    for row, notes in zip(t.rows, t.notes, strict=True):
+        body.append("<tbody class='record'><tr>" + "".join(
+            f"<td class='{'num' if i in t.num else ''}'>{_e(c)}</td>"
+            for i, c in enumerate(row)) + "</tr>")
+        if notes:
+            body.append(f"<tr><td></td><td></td><td colspan='{len(row) - 2}' class='notes'>"
+                        f"{_e(notes)}</td></tr>")
+        body.append("</tbody>")
+    cols = "".join(f"<col style='width:{w}'>" for w in
+                   ("9mm", "15mm", "10mm", "18mm", "28mm", "22mm", "auto", "25mm"))
+    return (f"<h3>{_e(t.title)}</h3><table class='records'><colgroup>{cols}</colgroup><thead>"
+            f"<tr>{head}</tr></thead>{''.join(body)}</table>"
+            f'<p class="small">{_e(t.caption)}</p>')
+
+
 def _land_use(a: Assessment) -> str:
-    from airq.render.landuse_text import _share_text, dates_cell, notes_cell, number_cell
+    from airq.render.report_tables import land_use_intro, land_use_tables
 
     s = a.land_use
     if s is None:
         return ("<p>No land-use layers were screened for this report (run without "
                 "<code>--no-layers</code> after cataloguing layers with "
                 "<code>airq layers add</code>).</p>")
-    out = [f"<p>Searched the site and up to {s.search_m:g} m from its boundary "
-           f"(bands: {_e(', '.join(s.band_labels))}).</p><ul>"]
+    out = [f"<p>{_e(land_use_intro(a))}</p><ul>"]
     out += [f"<li>{_e(v.text)}</li>" for v in s.verdicts]
     out.append("</ul>")
-    if s.timeline:
-        out.append("<h3>Land use on the site by map epoch</h3>")
-        rows = [[_e(t.epoch), _e(t.layer), _e(_share_text(t))] for t in s.timeline]
-        out.append(_table(["Epoch", "Layer", "Land use covering the site"], rows))
-    others = [r for r in s.records if r.epoch is None]
-    if others:
-        out.append("<h3>Records on the site and nearby</h3>")
-        head = "".join(f"<th>{h}</th>" for h in ("No.", "Distance", "Dir.", "Band", "Layer",
-                                                   "Category", "Name", "Dates"))
-        body = []
-        for r in others:
-            name = r.name + (f" ({r.reference})" if r.reference else "") if r.name else \
-                (r.reference or "")
-            cells = [number_cell(r), f"{r.distance_m:.0f} m", r.direction or "-", r.band,
-                     r.layer, r.category or "", name, dates_cell(r)]
-            body.append("<tbody class='record'><tr>" + "".join(
-                f"<td class='{'num' if i < 2 else ''}'>{_e(c)}</td>"
-                for i, c in enumerate(cells)) + "</tr>")
-            notes = notes_cell(r, width=None)
-            if notes:
-                body.append(f"<tr><td></td><td></td><td colspan='6' class='notes'>{_e(notes)}"
-                            "</td></tr>")
-            body.append("</tbody>")
-        cols = "".join(f"<col style='width:{w}'>" for w in
-                       ("9mm", "15mm", "10mm", "18mm", "28mm", "22mm", "auto", "25mm"))
-        out.append(f"<table class='records'><colgroup>{cols}</colgroup><thead><tr>{head}</tr>"
-                   f"</thead>{''.join(body)}</table>")
-        out.append('<p class="small">No.: the number on the maps. Distance from the site '
-                   "boundary to the feature; direction from the centre of the site.</p>")
+    for t in land_use_tables(a):
+        out.append(_records_table(t) if t.notes else _html_table(t))
     return "".join(out)
+
+
+def _rates(rates) -> str:
+    """Lay out the health track: each rate table, its notes and where it came from."""
+    from airq.render.report_tables import rate_table
+
+    out = []
+    for doc in rates:
+        out.append(_html_table(rate_table(doc.results)))
+        made = doc.provenance.get("airq_version")
+        out.append(f'<p class="small">From {_e(Path(doc.source).name)} (SHA-256 '
+                   f'<span class="mono">{_e(doc.sha256)}</span>)'
+                   + (f", made by airq {_e(made)} on {_e(doc.provenance.get('run_at', ''))}"
+                      if made else "") + ".</p>")
+    return "".join(out)
+
+
+def _rates_sources(rates) -> list[list[str]]:
+    """Rows of the data-sources table for the rate tables and the inputs they name."""
+    rows = []
+    for doc in rates:
+        rows.append([_e("rate table (airq rates -f json)"), _e(Path(doc.source).name),
+                     _e("as supplied (cancer registry data)"),
+                     f'<span class="mono">{_e(doc.sha256)}</span>'])
+        for i in doc.provenance.get("inputs") or []:
+            rows.append([_e(f"rates {i.get('role', 'input')}"),
+                         _e(Path(str(i.get("source", ""))).name),
+                         _e("as supplied"), f'<span class="mono">{_e(i.get("sha256", ""))}</span>'])
+    return rows
 
 
 def _per_boundary(a: Assessment) -> str:
@@ -232,7 +252,7 @@ def _per_boundary(a: Assessment) -> str:
               "* no grid point inside: the value of the grid cell the boundary lies in.</p>")
 
 
-def _sources(a: Assessment) -> str:
+def _sources(a: Assessment, extra_rows=()) -> str:
     rows = []
     for i in a.provenance.inputs:
         if i["role"] == "layer":
@@ -265,6 +285,7 @@ def _sources(a: Assessment) -> str:
                             f"features{left})"),
                          _e(Path(p.source_path).name), _e(licence),
                          f'<span class="mono">{_e(p.sha256)}</span>'])
+    rows += list(extra_rows)
     return _table(["Data", "File", "Licence", "SHA-256"], rows).replace(
         "<table>", "<table class='sources'>", 1)
 
@@ -317,7 +338,7 @@ def _figure(a: Assessment, fmt: str) -> str:
 
 
 def render_report_html(a: Assessment, *, query_text: str | None = None,
-                       figure: str | None = "svg") -> str:
+                       figure: str | None = "svg", rates=()) -> str:
     """Render the officer's report as one HTML document (A4 print styles included).
 
     Parameters
@@ -328,12 +349,16 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
         The resident's query as received, quoted near the top.
     figure
         ``svg`` or ``png`` to embed the static map, or None for none.
+    rates
+        Rate tables (:class:`~airq.read.results_json.RatesDocument`, from
+        ``airq rates -f json``) shown in a section of their own: the health track.
 
     Returns
     -------
     str
     """
     p = a.provenance
+    n = 1 if rates else 0  # sections after the rate tables move down one
     run_date = p.run_at[:10]
     css = CSS.replace("VERSION", _e(p.airq_version)).replace("RUNDATE", _e(run_date))
     b = a.area.boundaries
@@ -370,13 +395,15 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
         "property boundaries, compared with the annual-mean air quality objectives.</p>",
         _air_quality(a),
         _figure(a, figure) if figure else "",
-        "<h2>5. Methods</h2>", _methods(a),
-        "<h2>6. Caveats</h2><ul>" + "".join(f"<li>{_e(c)}</li>" for c in a.caveats) + "</ul>",
+        *(["<h2>5. Cancer rates</h2>", _rates(rates)] if rates else []),
+        f"<h2>{5 + n}. Methods</h2>", _methods(a),
+        f"<h2>{6 + n}. Caveats</h2><ul>" + "".join(f"<li>{_e(c)}</li>" for c in a.caveats)
+        + "</ul>",
     ]
     if a.warnings:
         parts.append("<h3>Warnings raised during the run</h3><ul>"
                      + "".join(f"<li>{_e(w)}</li>" for w in a.warnings) + "</ul>")
-    parts += ["<h2>7. Data sources</h2>", _sources(a),
+    parts += [f"<h2>{7 + n}. Data sources</h2>", _sources(a, _rates_sources(rates)),
               f'<p class="small">Objectives data {_e(p.objectives_version)}; run '
               f"{_e(p.run_at)}" + (f"; command: <code>{_e(p.command)}</code>"
                                   if p.command else "") + ".</p>",
@@ -385,17 +412,20 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
 
 
 def render_report_pdf(a: Assessment, *, query_text: str | None = None,
-                      figure: str = "svg") -> bytes:
+                      figure: str = "svg", rates=()) -> bytes:
     """Render the report as an A4 PDF with WeasyPrint (see :func:`render_report_html`)."""
     from weasyprint import HTML
 
-    page = render_report_html(a, query_text=query_text, figure=figure)
+    page = render_report_html(a, query_text=query_text, figure=figure, rates=rates)
     return HTML(string=page).write_pdf(attachments=[pdf_attachment(a.to_dict())])
 
 
 def write_report(a: Assessment, path, *, overwrite: bool = False,
-                 query_text: str | None = None) -> Path:
+                 query_text: str | None = None, rates=()) -> Path:
     """Write the report to ``path``: HTML or PDF from its suffix, atomically.
+
+    ``rates`` are rate tables to show beside the air quality (see
+    :func:`render_report_html`).
 
     Raises
     ------
@@ -407,7 +437,9 @@ def write_report(a: Assessment, path, *, overwrite: bool = False,
 
     suffix = Path(path).suffix.lower()
     if suffix in (".html", ".htm"):
-        return write_text(path, render_report_html(a, query_text=query_text), overwrite)
+        return write_text(path, render_report_html(a, query_text=query_text, rates=rates),
+                          overwrite)
     if suffix == ".pdf":
-        return write_bytes(path, render_report_pdf(a, query_text=query_text), overwrite)
+        return write_bytes(path, render_report_pdf(a, query_text=query_text, rates=rates),
+                           overwrite)
     raise InputError(f"{path}: a report is .html or .pdf, not {suffix or 'no suffix'}")
