@@ -411,30 +411,36 @@ def test_first_use_from_several_processes_at_once(db_url):
 WRITERS, EACH = 4, 12
 
 
-def _log_in_process(url, ref, barrier, writer):
+def _log_in_process(url, ref, barrier, writer, errors):
     import os
+    import traceback
 
     from airq.cli import cli
 
     os.environ["AIRQ_OFFICER"] = f"officer {writer}"
     barrier.wait()
-    for i in range(EACH):
-        cli.main(["case", "--database", url, "log", ref, "--kind", "note", "--text",
-                  f"writer {writer} note {i}"], standalone_mode=False)
+    try:
+        for i in range(EACH):
+            cli.main(["case", "--database", url, "log", ref, "--kind", "note", "--text",
+                      f"writer {writer} note {i}"], standalone_mode=False)
+    except BaseException:
+        errors.put(f"writer {writer}: {traceback.format_exc()}")
+        raise
 
 
 def test_concurrent_case_log_keeps_every_event(runner, db_url):
     """Several processes log to one case at once; every event is kept, the chain intact."""
     ref = open_case(runner, db_url)
     ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(WRITERS)
-    procs = [ctx.Process(target=_log_in_process, args=(db_url, ref, barrier, w))
+    barrier, errors = ctx.Barrier(WRITERS), ctx.Queue()
+    procs = [ctx.Process(target=_log_in_process, args=(db_url, ref, barrier, w, errors))
              for w in range(WRITERS)]
     for p in procs:
         p.start()
     for p in procs:
-        p.join(300)
-    assert [p.exitcode for p in procs] == [0] * WRITERS
+        p.join(900)
+    failed = [errors.get(timeout=5) for _ in range(errors.qsize())] if not errors.empty() else []
+    assert [p.exitcode for p in procs] == [0] * WRITERS, failed
     rows = sql(db_url, "SELECT seq, text FROM events ORDER BY seq")
     assert [r[0] for r in rows] == list(range(1, WRITERS * EACH + 2))
     assert sorted(r[1] for r in rows[1:]) == sorted(
