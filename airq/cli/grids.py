@@ -7,6 +7,7 @@ import json
 import click
 
 from airq.cli import cli
+from airq.cli.catalogue_check import add_check_command
 
 
 @cli.group("grids")
@@ -117,25 +118,4 @@ def remove(grid_id):
     click.echo(f"Removed {e.id}", err=True)
 
 
-@grids.command("check")
-def check():
-    """Re-hash every stored grid and compare it with the SHA-256 recorded when it was added.
-
-    Prints one line per grid: ok, changed (edited or replaced under the data
-    directory) or missing, with the command that adds it again. Exit status 1 if
-    any is not ok. (Before each use airq compares size and times, and re-hashes a
-    grid whose size or times changed.)
-
-    \b
-    Example:
-      airq grids check
-    """
-    from airq.read.catalogue.grids import check_grids
-    from airq.render.catalogue_text import check_summary, render_copy_checks
-
-    checks = check_grids()
-    click.echo(render_copy_checks(checks), nl=False)
-    ok, summary = check_summary(checks, "grid")
-    if not ok:
-        raise click.ClickException(summary)
-    click.echo(summary, err=True)
+add_check_command(grids, "grid", "airq.read.catalogue.grids:check_grids")

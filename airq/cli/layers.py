@@ -7,6 +7,7 @@ import json
 import click
 
 from airq.cli import cli
+from airq.cli.catalogue_check import add_check_command
 from airq.cli.options import format_opt
 from airq.cli.runner import echoed_warnings
 
@@ -135,28 +136,7 @@ def remove(name):
     click.echo(f"Removed layer {entry.name!r}.", err=True)
 
 
-@layers.command("check")
-def check():
-    """Re-hash every stored layer and compare it with the SHA-256 recorded when it was added.
-
-    Prints one line per layer: ok, changed (edited or replaced under the data
-    directory) or missing, with the command that adds it again. Exit status 1 if
-    any is not ok. (Before each use airq compares size and times, and re-hashes a
-    layer whose size or times changed.)
-
-    \b
-    Example:
-      airq layers check
-    """  # noqa: D301  (click's \b marker must be a real backspace)
-    from airq.read.catalogue.layers import check_layers
-    from airq.render.catalogue_text import check_summary, render_copy_checks
-
-    checks = check_layers()
-    click.echo(render_copy_checks(checks), nl=False)
-    ok, summary = check_summary(checks, "layer")
-    if not ok:
-        raise click.ClickException(summary)
-    click.echo(summary, err=True)
+add_check_command(layers, "layer", "airq.read.catalogue.layers:check_layers")
 
 
 @layers.command("tiles")
