@@ -277,6 +277,48 @@ def _locate_inputs(inputs: list[dict], finder: Finder) -> list[_Located]:
     return out
 
 
+@dataclasses.dataclass
+class _Inputs:
+    """Every input of an output, located and checked, split by role."""
+
+    located: list[_Located]
+    checks: list[Check]
+
+    def role(self, role: str) -> list[_Located]:
+        """Return the inputs of one role."""
+        return [x for x in self.located if x.record.get("role") == role]
+
+    def one(self, role: str) -> _Located | None:
+        """Return the input of a role named once (boundaries, addresses), or None."""
+        return next(iter(self.role(role)), None)
+
+    @property
+    def missing_grids(self) -> set:
+        """(pollutant, year) of the grids not found."""
+        return {(x.record.get("pollutant"), x.record.get("year")) for x in self.role("grid")
+                if x.use is None}
+
+    @property
+    def missing_layers(self) -> set:
+        """Names of the layers not found."""
+        return {x.record.get("name") for x in self.role("layer") if x.use is None}
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether some input is missing."""
+        return any(x.check.status == MISSING for x in self.located)
+
+
+def _check_inputs(inputs: list[dict], finder: Finder, prov: dict | None = None) -> _Inputs:
+    """Locate and check every input, in role order; with ``prov``, the objectives data too."""
+    located = _locate_inputs(inputs, finder)
+    checks = [loc.check for loc in sorted(located, key=lambda x: _ROLE_ORDER.get(
+        x.record.get("role"), 9))]
+    if prov is not None:
+        checks.append(_objectives_check(prov.get("objectives_version")))
+    return _Inputs(located, checks)
+
+
 def _objectives_check(recorded_version: str | None) -> Check:
     from airq.analyse.objectives import load_objectives
 
@@ -325,23 +367,15 @@ def _verify_query(rec: RecordedOutput, finder: Finder) -> list[Check]:
         # Outputs written before layers were listed as inputs name them in land_use.
         inputs += [{"role": "layer", "source": p.get("source_path"), "catalogued":
                     p.get("added") is not None, **p} for p in doc["land_use"].get("layers", [])]
-    located = _locate_inputs(inputs, finder)
-    checks = [loc.check for loc in sorted(located, key=lambda x: _ROLE_ORDER.get(
-        x.record.get("role"), 9))]
-    checks.append(_objectives_check(prov.get("objectives_version")))
-    boundaries = next((x for x in located if x.record.get("role") == "boundaries"), None)
-    grids = [x for x in located if x.record.get("role") == "grid"]
-    layers = [x for x in located if x.record.get("role") == "layer"]
-    missing_grids = {(x.record.get("pollutant"), x.record.get("year")) for x in grids
-                     if x.use is None}
+    found = _check_inputs(inputs, finder, prov)
+    checks, boundaries = found.checks, found.one("boundaries")
+    grids, layers = found.role("grid"), found.role("layer")
     from airq.pipeline import GridRequest
 
     by_file = {(x.record.get("pollutant"), x.record.get("year")) for x in grids
                if isinstance(x.use, GridRequest)}
-    grids += [x for x in located if x.record.get("role") == "grid-part" and x.use is not None
+    grids += [x for x in found.role("grid-part") if x.use is not None
               and (x.record.get("pollutant"), x.record.get("year")) in by_file]
-    missing_layers = {x.record.get("name") for x in layers if x.use is None}
-    incomplete = any(x.check.status == MISSING for x in located)
     if boundaries is None or boundaries.use is None or all(x.use is None for x in grids):
         return checks + compare_query(doc, None)
     failure, recomputed = None, None
@@ -350,8 +384,7 @@ def _verify_query(rec: RecordedOutput, finder: Finder) -> list[Check]:
             warnings.simplefilter("ignore", AirqWarning)  # run_query collects them itself
             from airq.pipeline import run_query
 
-            addresses = next((x for x in located if x.record.get("role") == "addresses"), None)
-            b = _read_boundaries(boundaries, addresses)
+            b = _read_boundaries(boundaries, found.one("addresses"))
             result = run_query(b, [x.use for x in grids if x.use is not None],
                                _settings(prov.get("settings")),
                                layers=[x.use for x in layers if x.use is not None],
@@ -359,10 +392,12 @@ def _verify_query(rec: RecordedOutput, finder: Finder) -> list[Check]:
         recomputed = result.to_dict()
     except AirqError as err:
         failure = f"the run failed: {err}"
-        if incomplete:  # most likely for want of the missing input
+        if found.incomplete:  # most likely for want of the missing input
             failure += " (some inputs are missing)"
-    return checks + compare_query(doc, recomputed, failure=failure, missing_grids=missing_grids,
-                                  missing_layers=missing_layers, incomplete=incomplete)
+    return checks + compare_query(doc, recomputed, failure=failure,
+                                  missing_grids=found.missing_grids,
+                                  missing_layers=found.missing_layers,
+                                  incomplete=found.incomplete)
 
 
 # --------------------------------------------------------------------------- screen
@@ -371,12 +406,9 @@ def _verify_screen(rec: RecordedOutput, finder: Finder) -> list[Check]:
     from airq.analyse.compare import screening_checks
 
     doc, prov = rec.document, rec.provenance
-    located = _locate_inputs(list(prov.get("inputs") or []), finder)
-    checks = [loc.check for loc in sorted(located, key=lambda x: _ROLE_ORDER.get(
-        x.record.get("role"), 9))]
-    boundaries = next((x for x in located if x.record.get("role") == "boundaries"), None)
-    layers = [x for x in located if x.record.get("role") == "layer"]
-    missing_layers = {x.record.get("name") for x in layers if x.use is None}
+    found = _check_inputs(list(prov.get("inputs") or []), finder)
+    checks, boundaries, layers = found.checks, found.one("boundaries"), found.role("layer")
+    missing_layers = found.missing_layers
     if boundaries is None or boundaries.use is None:
         return checks + screening_checks(doc, None, why="not recomputed: the boundaries are "
                                                          "missing")
@@ -386,8 +418,7 @@ def _verify_screen(rec: RecordedOutput, finder: Finder) -> list[Check]:
             warnings.simplefilter("ignore", AirqWarning)
             from airq.analyse.landuse import area_from_boundaries, screen_landuse
 
-            addresses = next((x for x in located if x.record.get("role") == "addresses"), None)
-            b = _read_boundaries(boundaries, addresses)
+            b = _read_boundaries(boundaries, found.one("addresses"))
             result = screen_landuse(area_from_boundaries(b.gdf),
                                     [x.use for x in layers if x.use is not None], bands)
     except AirqError as err:
@@ -470,19 +501,11 @@ def _verify_batch(rec: RecordedOutput, finder: Finder) -> list[Check]:
     from airq.render.batch_output import plain_rows
 
     prov = rec.provenance
-    located = _locate_inputs(_batch_inputs(prov), finder)
-    checks = []
     own = _output_check(rec, finder)
-    if own is not None:
-        checks.append(own)
-    checks += [loc.check for loc in sorted(located, key=lambda x: _ROLE_ORDER.get(
-        x.record.get("role"), 9))]
-    checks.append(_objectives_check(prov.get("objectives_version")))
-    boundaries = next((x for x in located if x.record.get("role") == "boundaries"), None)
-    grids = [x for x in located if x.record.get("role") == "grid"]
-    layers = [x for x in located if x.record.get("role") == "layer"]
-    missing = {(x.record.get("pollutant"), x.record.get("year")) for x in grids
-               if x.use is None}
+    found = _check_inputs(_batch_inputs(prov), finder, prov)
+    checks = ([own] if own is not None else []) + found.checks
+    boundaries, grids, layers = found.one("boundaries"), found.role("grid"), found.role("layer")
+    missing = found.missing_grids
     rows = rec.rows
     wide = "worst_margin" in rows.columns
     settings = _settings(prov.get("settings"))
@@ -496,7 +519,7 @@ def _verify_batch(rec: RecordedOutput, finder: Finder) -> list[Check]:
             warnings.simplefilter("ignore", AirqWarning)
             from airq.analyse.batch import batch_stats, read_batch_boundaries
 
-            addresses = next((x for x in located if x.record.get("role") == "addresses"), None)
+            addresses = found.one("addresses")
             by_address = (boundaries.record.get("selection") or {}).get("group_by")
             address_lost = []
             if by_address and addresses is not None and addresses.use is not None:

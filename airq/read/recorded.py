@@ -112,17 +112,21 @@ def _rates_document(rows, where: str, path: Path) -> RecordedOutput:
 
 
 def _read_html(path: Path) -> RecordedOutput:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    found = _SCRIPT.findall(text)
-    if not found:
-        raise InputError(f"{path.name} carries no airq provenance (no <script "
-                         f"id=\"{EMBED_ID}\">); only reports and maps written by this airq "
-                         "version or later can be verified")
-    if len(found) > 1:
-        raise InputError(f"{path.name} carries {len(found)} airq provenance blocks; it has "
-                         "been edited")
-    return _query_document(_json(found[0], f"the provenance in {path.name}"),
+    found = _SCRIPT.findall(path.read_text(encoding="utf-8", errors="replace"))
+    text = _only(found, f"{path.name} carries no airq provenance (no <script "
+                        f"id=\"{EMBED_ID}\">)", f"airq provenance blocks in {path.name}")
+    return _query_document(_json(text, f"the provenance in {path.name}"),
                            f"{path.name} (embedded provenance)", path)
+
+
+def _only(found: list, none: str, what: str):
+    """Return the one embedded document; none or several is an error."""
+    if not found:
+        raise InputError(f"{none}; only outputs written by this airq version or later can be "
+                         "verified")
+    if len(found) > 1:
+        raise InputError(f"{len(found)} {what}: the file has been edited")
+    return found[0]
 
 
 def _read_pdf(path: Path) -> RecordedOutput:
@@ -133,14 +137,10 @@ def _read_pdf(path: Path) -> RecordedOutput:
         attachments = PdfReader(path).attachments
     except (PdfReadError, OSError, ValueError) as err:
         raise InputError(f"cannot read {path.name} as a PDF: {err}") from err
-    data = attachments.get(ATTACHMENT_NAME)
-    if not data:
-        raise InputError(f"{path.name} has no {ATTACHMENT_NAME} attachment; only reports "
-                         "written by this airq version or later can be verified")
-    if len(data) > 1:
-        raise InputError(f"{path.name} has {len(data)} attachments named {ATTACHMENT_NAME}; "
-                         "it has been edited")
-    return _query_document(_json(data[0], f"the {ATTACHMENT_NAME} attachment of {path.name}"),
+    data = _only(attachments.get(ATTACHMENT_NAME) or [],
+                 f"{path.name} has no {ATTACHMENT_NAME} attachment",
+                 f"attachments named {ATTACHMENT_NAME} in {path.name}")
+    return _query_document(_json(data, f"the {ATTACHMENT_NAME} attachment of {path.name}"),
                            f"{path.name} (attachment {ATTACHMENT_NAME})", path)
 
 
