@@ -167,12 +167,17 @@ def _embedded_batch_provenance(path: Path, fmt: str) -> dict | None:
 def _read_rows(path: Path, fmt: str):
     import pandas as pd
 
-    text_cols = {"group": str, "airq_id": str, "pollutant": str, "edition": str,
-                 "units": str, "fallback": str, "notice": str}
     try:
         if fmt == "csv":
+            import pyarrow as pa
+            import pyarrow.csv as pcsv
+
+            text = {c: pa.string() for c in ("group", "airq_id", "pollutant", "edition",
+                                              "units", "fallback", "notice")}
             # Only empty cells are missing: a street called "NA" stays a name.
-            return pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""])
+            opts = pcsv.ConvertOptions(column_types=text, null_values=[""],
+                                       strings_can_be_null=True)
+            return pcsv.read_csv(path, convert_options=opts).to_pandas()
         if fmt == "gpkg":
             import pyogrio
 
