@@ -19,6 +19,7 @@ from shapely.geometry import Point, box
 
 from airq.analyse.landuse import screen_landuse
 from airq.cli import cli
+from airq.demo_editions import NATIONAL_BROWNFIELD_COLUMNS
 from airq.errors import CRSError, InputError
 from airq.read.layers import LandUseWarning, detect_schema, read_layer
 
@@ -27,14 +28,7 @@ SITE = box(547000, 188000, 547100, 188060)  # a street's plots, 100 m x 60 m
 TO_WGS84 = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True)
 
 # The national dataset's columns as the planning data platform publishes them.
-NATIONAL_COLUMNS = (
-    "dataset", "end-date", "entity", "entry-date", "geojson", "geometry", "name",
-    "organisation-entity", "point", "prefix", "reference", "start-date", "typology",
-    "deliverable", "hazardous-substances", "hectares", "minimum-net-dwellings",
-    "maximum-net-dwellings", "notes", "organisation", "ownership-status",
-    "planning-permission-date", "planning-permission-status", "planning-permission-type",
-    "site-address", "site-plan-url",
-)  # fmt: skip
+NATIONAL_COLUMNS = NATIONAL_BROWNFIELD_COLUMNS
 # The 2017 data standard, in published order (abridged after Hectares).
 STANDARD_2017 = (
     "OrganisationURI", "OrganisationLabel", "SiteReference", "PreviouslyPartOf",

@@ -119,12 +119,15 @@ def build_figure(a: Assessment, *, pollutant: str | None = None, year=None):
             note = f"{obj_text}: {'above' if obj > hi else 'below'} every value shown"
         else:
             note = obj_text
-        what = (f"{s.cellsize:g} m grid points" if not _background(a, s) else
-                "1 km cell centres: Defra background, not roadside")
-        cb.set_label(f"{name} modelled annual mean {s.year}, {s.units}, at {what}; {note}",
-                     fontsize=8)
+        if _background(a, s):  # a 1 km cell centre, often outside the boundaries
+            cb.set_label(f"{name} {s.year}, {s.units}: Defra 1 km background, not roadside; "
+                         f"{note}", fontsize=8)
+            title = f"{a.area.name}: {name} {s.year}, the 1 km background cell (Defra)"
+        else:
+            cb.set_label(f"{name} modelled annual mean {s.year}, {s.units}, at "
+                         f"{s.cellsize:g} m grid points; {note}", fontsize=8)
+            title = f"{a.area.name}: {name} {s.year} at the grid points in the boundaries"
         cb.ax.tick_params(labelsize=8)
-        title = f"{a.area.name}: {name} {s.year} at the grid points in the boundaries"
     _frame(ax, gdf.total_bounds)
     ax.set_xticks([])
     ax.set_yticks([])
