@@ -82,6 +82,9 @@ class Settings:
         Turn every airq warning into an error.
     per_boundary
         Add one row per boundary to the result.
+    drop_implausible
+        Leave out grid values that cannot be annual means (negative, NaN, inf, above
+        the pollutant's ceiling), counted and warned about, instead of stopping.
     tile_source
         Historic map tiles for web maps: a built-in source id (see ``airq layers
         tiles``) or an XYZ URL template (which needs ``tile_attribution``).
@@ -108,6 +111,7 @@ class Settings:
     bands_m: tuple[float, ...] = (0.0, 50.0, 250.0, 500.0)
     strict: bool = False
     per_boundary: bool = False
+    drop_implausible: bool = False
     tile_source: str | None = None
     tile_attribution: str | None = None
     tile_title: str | None = None

@@ -11,6 +11,14 @@ class InputError(AirqError, ValueError):
     """An input file or value is missing, unreadable or of an unknown layout."""
 
 
+class ImplausibleValueError(InputError):
+    """A grid value inside the sampled area cannot be an annual mean.
+
+    Negative, NaN, inf or above the pollutant's ceiling; ``--drop-implausible`` leaves
+    such cells out instead.
+    """
+
+
 class CRSError(AirqError):
     """A coordinate reference system is missing, unknown or unusable."""
 
@@ -41,6 +49,18 @@ class AirqWarning(UserWarning):
 
 class AssumedCRSWarning(AirqWarning):
     """A grid had no CRS and EPSG:27700 was assumed because it is an LAEI grid."""
+
+
+class AssumedUnitsWarning(AirqWarning):
+    """A grid stated no units and µg/m³ was assumed."""
+
+
+class UnitsWarning(AirqWarning):
+    """A grid's units were converted, or cannot be compared with the objectives."""
+
+
+class ImplausibleValueWarning(AirqWarning):
+    """Implausible grid values were left out (``--drop-implausible``)."""
 
 
 class GeometryRepairWarning(AirqWarning):

@@ -20,7 +20,10 @@ def _r(v, nd=6):
 
 @dataclass(frozen=True)
 class Stats:
-    """Statistics of grid values at the sampled points (None where undefined)."""
+    """Statistics of grid values at the sampled points (None where undefined).
+
+    ``n_implausible`` counts points left out as implausible (``--drop-implausible``).
+    """
 
     n_points: int
     n_nodata: int
@@ -29,10 +32,12 @@ class Stats:
     min: float | None
     max: float | None
     median: float | None
+    n_implausible: int = 0
 
     def to_dict(self) -> dict:
         """Return the statistics as JSON-ready values."""
-        return {"n_points": self.n_points, "n_nodata": self.n_nodata, "mean": _r(self.mean),
+        return {"n_points": self.n_points, "n_nodata": self.n_nodata,
+                "n_implausible": self.n_implausible, "mean": _r(self.mean),
                 "sd": _r(self.sd), "min": _r(self.min), "max": _r(self.max),
                 "median": _r(self.median)}
 
@@ -52,6 +57,8 @@ class PollutantResult:
     comparisons: tuple[Comparison, ...]
     grid: GridInfo
     fallback: bool = False
+    units_note: str | None = None
+    no_verdict: str | None = None
     #: How to read the SD where it is not a spread within the area (1 km background maps).
     sd_note: str | None = None
 
@@ -87,6 +94,7 @@ class PollutantResult:
              "objective_set": c.objective.set if c else None,
              "exceeds": c.exceeds if c else None, "margin": _r(c.margin) if c else None,
              "comparisons": [x.to_dict() for x in self.comparisons],
+             "units_note": self.units_note, "no_verdict": self.no_verdict,
              "grid_sha256": self.grid.sha256}
         return d
 

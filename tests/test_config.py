@@ -24,6 +24,7 @@ VALID = {
     "bands_m": ("[0, 100, 250.5]", (0.0, 100.0, 250.5)),
     "strict": ("true", True),
     "per_boundary": ("true", True),
+    "drop_implausible": ("true", True),
     "tile_source": ('"uk-osgb25k1937"', "uk-osgb25k1937"),
     "tile_attribution": ('"Example Archive"', "Example Archive"),
     "tile_title": ('"OS 25 inch"', "OS 25 inch"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -16,16 +17,30 @@ import shapely
 from airq import __version__
 from airq.analyse.background import assess_background, background_caveat
 from airq.analyse.objectives import ObjectiveTable, compare
-from airq.analyse.zonal import SD_DDOF, assign_cells, containing_cells, group_stats, values_at
+from airq.analyse.plausibility import grid_file, screen_cells
+from airq.analyse.precision import as_written
+from airq.analyse.units import plan_units
+from airq.analyse.zonal import (
+    SD_DDOF,
+    assign_cells,
+    cells_at,
+    containing_cells,
+    group_stats,
+    summarise,
+    values_at,
+)
 from airq.config import Settings
 from airq.errors import (
+    GeometryRepairWarning,
+    ImplausibleValueWarning,
     InputError,
     NoCellCentreWarning,
     NodataWarning,
     NoOverlapError,
     PartialOverlapWarning,
+    UnitsWarning,
 )
-from airq.read.boundaries import Boundaries, reproject_to
+from airq.read.boundaries import Boundaries, edge_tolerance, reproject_to
 from airq.read.grids import CONCENTRATIONS, Grid
 from airq.results import (
     AreaSummary,
@@ -48,8 +63,6 @@ CAVEATS = (
 )
 
 SAMPLING_TEXT = {
-    "centre": "grid points (20 m cell centres) inside or on the edge of the boundaries, each "
-              "point once",
     "all-touched": "every grid cell whose square overlaps the boundaries, each cell once",
     "area-weighted": "every grid cell overlapping the boundaries, weighted by the share of the "
                      "cell's area inside (exactextract coverage fractions)",
@@ -122,6 +135,8 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
     """
     if not grids:
         raise InputError("no grid to sample; add grids (airq grids add) or pass --grid")
+    for note in boundaries.notes:  # dropped or repaired boundaries reach every output
+        warnings.warn(note, GeometryRepairWarning, stacklevel=2)
     selected = objectives.select(settings.objectives)
     ddof = SD_DDOF[settings.sd]
     results, per_boundary, samples, short_term = [], [], [], []
@@ -144,6 +159,12 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
             per_boundary.extend(rows_b)
             samples.append(sample)
             continue
+        plan = plan_units(grid.info.pollutant, grid.info.units)
+        if plan.factor not in (None, 1.0):
+            grid = replace(grid, values=grid.values * plan.factor)
+        if plan.no_verdict:
+            warnings.warn(f"{grid.info.label} grid {grid_file(grid)}: no verdict: "
+                          f"{plan.no_verdict}", UnitsWarning, stacklevel=2)
         key = _geometry_key(grid)
         if key not in cache:
             gdf = reproject_to(boundaries.gdf, grid.crs)
@@ -151,7 +172,8 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
             union = shapely.union_all(geoms)
             share = check_overlap(union, grid, boundaries.name)
             zones = assign_cells(geoms, grid.full_transform, grid.full_shape, "centre"
-                                 if settings.method == "centre" else settings.method)
+                                 if settings.method == "centre" else settings.method,
+                                 edge_tolerance(boundaries.crs, grid.crs))
             area_assign = (assign_cells([union], grid.full_transform, grid.full_shape,
                                         "area-weighted")
                            if settings.method == "area-weighted" else None)
@@ -163,56 +185,73 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
         no_centre = counts == 0
         no_centre_ids = tuple(ids[no_centre])
         if area_assign is not None:
-            gs = group_stats(area_assign, grid.values, offset=grid.window_offset, ddof=ddof)
-            rows, cols, _wts = area_assign.row, area_assign.col, area_assign.weight
+            rows, cols = area_assign.row, area_assign.col
         else:
-            groups = np.zeros(zones.n_zones, dtype=np.int64)
-            gs = group_stats(zones, grid.values, groups=groups, n_groups=1,
-                             offset=grid.window_offset, ddof=ddof)
             _, first = np.unique(zones.row * grid.full_shape[1] + zones.col, return_index=True)
-            rows, cols, _wts = zones.row[first], zones.col[first], None
-        fallback = False
-        if gs.n_points[0] + gs.n_nodata[0] == 0:
+            rows, cols = zones.row[first], zones.col[first]
+        fallback = rows.size == 0
+        if fallback:
             # No cell centre anywhere in the area: use the cells the boundaries lie in.
             fr, fc = containing_cells(geoms, grid.full_transform, grid.full_shape)
             cells = np.unique(np.stack([fr, fc], axis=1)[fr >= 0], axis=0)
             if cells.size == 0:
                 raise NoOverlapError(f"no grid cell of {grid.info.label} lies under "
                                      f"{boundaries.name}")
-            from airq.analyse.zonal import summarise
-
-            rows, cols, _wts = cells[:, 0], cells[:, 1], None
+            rows, cols = cells[:, 0], cells[:, 1]
+        used = [(rows, cols)]
+        if settings.per_boundary:
+            fr, fc = containing_cells(geoms[no_centre], grid.full_transform, grid.full_shape)
+            used += [(zones.row, zones.col), (fr[fr >= 0], fc[fr >= 0])]
+        screened = screen_cells(grid, np.concatenate([u[0] for u in used]),
+                                np.concatenate([u[1] for u in used]),
+                                drop=settings.drop_implausible, area=boundaries.name,
+                                units=plan.units)
+        if screened.message:
+            warnings.warn(screened.message, ImplausibleValueWarning, stacklevel=2)
+        excluded = screened.excluded
+        float32 = grid.values.dtype == np.float32
+        if fallback:
             v = values_at(grid.values, rows, cols, grid.window_offset)
-            gs = summarise(v, np.zeros(len(v), dtype=np.int64), 1, ddof=ddof)
-            fallback = True
+            ex = None if excluded is None else cells_at(excluded, rows, cols, grid.window_offset)
+            gs = summarise(v, np.zeros(len(v), dtype=np.int64), 1, ddof=ddof, excluded=ex,
+                           float32=float32)
             warnings.warn(
                 f"{boundaries.name}: no grid point lies inside the boundaries of "
                 f"{grid.info.label}; statistics use the {len(v)} cell(s) the boundaries lie in",
                 NoCellCentreWarning, stacklevel=2)
+        elif area_assign is not None:
+            gs = group_stats(area_assign, grid.values, offset=grid.window_offset, ddof=ddof,
+                             excluded=excluded)
+        else:
+            gs = group_stats(zones, grid.values, groups=np.zeros(zones.n_zones, dtype=np.int64),
+                             n_groups=1, offset=grid.window_offset, ddof=ddof,
+                             excluded=excluded)
         stats = _stats(gs, 0)
         if stats.n_nodata:
             warnings.warn(f"{boundaries.name}: {stats.n_nodata} grid point(s) of "
                           f"{grid.info.label} inside the area are NODATA and were left out",
                           NodataWarning, stacklevel=2)
-        v = values_at(grid.values, rows, cols, grid.window_offset)
+        v = sample_values(grid, rows, cols, excluded)
         t = grid.full_transform
-        samples.append(Samples(grid.info.pollutant, grid.info.year, grid.info.units, grid.crs,
+        samples.append(Samples(grid.info.pollutant, grid.info.year, plan.units, grid.crs,
                                t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e, v,
                                grid.cellsize))
         if grid.info.kind != "concentration":
             days[grid.info.year] = (stats, v)
             continue
-        comps = tuple(compare(stats.mean, o) for o in selected
-                      if o.pollutant == grid.info.pollutant and o.period == "annual")
-        sampling = SAMPLING_TEXT[settings.method]
+        comps = () if plan.factor is None else tuple(
+            compare(stats.mean, o) for o in selected
+            if o.pollutant == grid.info.pollutant and o.period == "annual")
+        sampling = sampling_text(settings.method, grid)
         if fallback:
             sampling = "fallback: the grid cells the boundaries lie in (no grid point inside)"
         results.append(PollutantResult(
             pollutant=grid.info.pollutant, year=grid.info.year, edition=grid.info.edition,
-            units=grid.info.units, stats=stats, sd_kind=settings.sd, method=settings.method,
-            sampling=sampling, comparisons=comps, grid=grid.info, fallback=fallback))
+            units=plan.units, stats=stats, sd_kind=settings.sd, method=settings.method,
+            sampling=sampling, comparisons=comps, grid=grid.info, fallback=fallback,
+            units_note=plan.note, no_verdict=plan.no_verdict))
         if settings.per_boundary:
-            per_boundary.extend(_per_boundary(zones, geoms, ids, grid, ddof, comps))
+            per_boundary.extend(_per_boundary(zones, geoms, ids, grid, ddof, comps, excluded))
     if share_outside > 0.001:
         warnings.warn(f"{boundaries.name}: {share_outside:.1%} of the area lies outside the grid",
                       PartialOverlapWarning, stacklevel=2)
@@ -276,16 +315,18 @@ def assess(boundaries: Boundaries, grids: Sequence[Grid], settings: Settings,
                       caveats=tuple(caveats), boundaries_gdf=gdf_grid, samples=tuple(samples))
 
 
-def _per_boundary(zones, geoms, ids, grid: Grid, ddof: int, comps) -> list[BoundaryRow]:
-    gs = group_stats(zones, grid.values, offset=grid.window_offset, ddof=ddof)
+def _per_boundary(zones, geoms, ids, grid: Grid, ddof: int, comps,
+                  excluded: np.ndarray | None = None) -> list[BoundaryRow]:
+    gs = group_stats(zones, grid.values, offset=grid.window_offset, ddof=ddof,
+                     excluded=excluded)
     counts = zones.counts()
     empty = np.flatnonzero(counts == 0)
     fr, fc = containing_cells(geoms[empty], grid.full_transform, grid.full_shape)
     fallback_vals = {}
     for i, r, c in zip(empty, fr, fc, strict=True):
         if r >= 0:
-            fallback_vals[int(i)] = float(values_at(grid.values, np.array([r]), np.array([c]),
-                                                    grid.window_offset)[0])
+            fallback_vals[int(i)] = float(sample_values(grid, np.array([r]), np.array([c]),
+                                                        excluded)[0])
     obj = comps[0].objective if comps else None
     rows = []
     for i in range(zones.n_zones):
@@ -302,3 +343,33 @@ def _per_boundary(zones, geoms, ids, grid: Grid, ddof: int, comps) -> list[Bound
                                 obj.value if obj else None, c.exceeds if c else None,
                                 c.margin if c else None))
     return rows
+
+
+def sample_values(grid: Grid, rows: np.ndarray, cols: np.ndarray,
+                  excluded: np.ndarray | None = None) -> np.ndarray:
+    """Values at full-grid cells as float64, at the precision the source holds.
+
+    float32 cells become the decimals they stand for; excluded (implausible) cells NaN.
+    """
+    v = values_at(grid.values, rows, cols, grid.window_offset)
+    if grid.values.dtype == np.float32:
+        v = as_written(v)
+    if excluded is not None:
+        v[cells_at(excluded, rows, cols, grid.window_offset)] = np.nan
+    return v
+
+
+def sampling_text(method: str, grid: Grid) -> str:
+    """How grid points were chosen, with the grid's real cell size."""
+    if method != "centre":
+        return SAMPLING_TEXT[method]
+    return (f"grid points ({_cell_size_text(grid)} cell centres) inside or on the edge of the "
+            "boundaries, each point once")
+
+
+def _cell_size_text(grid: Grid) -> str:
+    from pyproj import CRS
+
+    unit = CRS.from_user_input(grid.crs).axis_info[0].unit_name if grid.crs else "metre"
+    cs = f"{grid.cellsize:.6g}"
+    return f"{cs} m" if unit in ("metre", "meter") else f"{cs} {unit}"

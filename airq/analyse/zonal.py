@@ -29,6 +29,7 @@ import numpy as np
 import shapely
 from affine import Affine
 
+from airq.analyse.precision import as_written
 from airq.errors import InputError
 
 METHODS = ("centre", "all-touched", "area-weighted")
@@ -113,12 +114,16 @@ def _ranges(bounds: np.ndarray, transform: Affine, shape, centres: bool):
     return r0, r1, c0, c1
 
 
-def _candidates(geoms: np.ndarray, transform: Affine, shape, centres: bool):
+def _candidates(geoms: np.ndarray, transform: Affine, shape, centres: bool,
+                margin: float = 0.0):
     """Yield blocks of (start, stop, zone, row, col) candidate cells from bounding boxes.
 
     Each block covers the zones ``start:stop``.
     """
-    r0, r1, c0, c1 = _ranges(shapely.bounds(geoms), transform, shape, centres)
+    bounds = shapely.bounds(geoms)
+    if margin:
+        bounds = bounds + np.array([-margin, -margin, margin, margin])
+    r0, r1, c0, c1 = _ranges(bounds, transform, shape, centres)
     nr = np.maximum(r1 - r0 + 1, 0)
     nc = np.maximum(c1 - c0 + 1, 0)
     counts = nr * nc
@@ -141,7 +146,7 @@ def _candidates(geoms: np.ndarray, transform: Affine, shape, centres: bool):
 
 
 def assign_cells(geoms, transform: Affine, shape: tuple[int, int],
-                 method: str = "centre") -> CellAssignment:
+                 method: str = "centre", edge_tolerance: float = 0.0) -> CellAssignment:
     """Find the cells each geometry holds under a sampling rule.
 
     Vectorised over all geometries: candidate cells come from each bounding box,
@@ -157,6 +162,9 @@ def assign_cells(geoms, transform: Affine, shape: tuple[int, int],
         The full grid's (rows, cols).
     method
         ``centre``, ``all-touched`` or ``area-weighted``.
+    edge_tolerance
+        ``centre`` only: a centre this near a boundary's edge (CRS units) counts as on
+        it; for reprojected boundaries (:func:`airq.read.boundaries.edge_tolerance`).
 
     Returns
     -------
@@ -179,14 +187,21 @@ def assign_cells(geoms, transform: Affine, shape: tuple[int, int],
     x0, y0 = transform.c, transform.f
     zs, rs, cs_ = [], [], []
     for start, stop, zone, row, col in _candidates(geoms, transform, shape,
-                                                   centres=method == "centre"):
+                                                   centres=method == "centre",
+                                                   margin=edge_tolerance
+                                                   if method == "centre" else 0.0):
         # Prepared geometries test faster but cost memory (~150 bytes per parcel):
         # prepare one block at a time and release it after.
         block = geoms[start:stop]
         fresh = block[~shapely.is_prepared(block)]
         shapely.prepare(fresh)
         if method == "centre":
-            hit = shapely.intersects_xy(geoms[zone], x0 + (col + 0.5) * cs, y0 - (row + 0.5) * cs)
+            px, py = x0 + (col + 0.5) * cs, y0 - (row + 0.5) * cs
+            hit = shapely.intersects_xy(geoms[zone], px, py)
+            miss = np.flatnonzero(~hit)
+            if edge_tolerance > 0 and miss.size:
+                hit[miss] = shapely.dwithin(geoms[zone[miss]],
+                                            shapely.points(px[miss], py[miss]), edge_tolerance)
         else:
             boxes = shapely.box(x0 + col * cs, y0 - (row + 1) * cs, x0 + (col + 1) * cs,
                                 y0 - row * cs)
@@ -272,7 +287,8 @@ class GroupStats:
     """Statistics per group, as arrays of length ``n_groups`` (NaN where undefined).
 
     ``n_points`` counts valid cells (for area-weighted: cells with any coverage);
-    ``weight`` is the sum of weights (equal to ``n_points`` unless area-weighted).
+    ``weight`` is the sum of weights (equal to ``n_points`` unless area-weighted);
+    ``n_excluded`` counts cells left out as implausible (``--drop-implausible``).
     """
 
     n_points: np.ndarray
@@ -284,19 +300,22 @@ class GroupStats:
     max: np.ndarray
     median: np.ndarray
     ddof: int
+    n_excluded: np.ndarray | None = None
 
     def row(self, i: int) -> dict:
         """Statistics of group ``i`` as plain Python values (None for undefined)."""
         def f(a):
             v = float(a[i])
             return None if np.isnan(v) else v
+        excluded = 0 if self.n_excluded is None else int(self.n_excluded[i])
         return {"n_points": int(self.n_points[i]), "n_nodata": int(self.n_nodata[i]),
                 "mean": f(self.mean), "sd": f(self.sd), "min": f(self.min),
-                "max": f(self.max), "median": f(self.median)}
+                "max": f(self.max), "median": f(self.median), "n_implausible": excluded}
 
 
 def summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
-              weight: np.ndarray | None = None, ddof: int = 0) -> GroupStats:
+              weight: np.ndarray | None = None, ddof: int = 0,
+              excluded: np.ndarray | None = None, float32: bool = False) -> GroupStats:
     """Count, mean, SD, min, max and median of ``values`` per group; NaN values are NODATA.
 
     The core aggregation, a pure function of values, group labels and weights.
@@ -318,6 +337,12 @@ def summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
         Optional weights (> 0) of each value.
     ddof
         0 for population SD, 1 for sample SD.
+    excluded
+        True for values left out as implausible: neither points nor NODATA, counted
+        in ``n_excluded``.
+    float32
+        The values are float32 cells: min, max and median are reported as the
+        decimals the cells stand for (:func:`airq.analyse.precision.as_written`).
 
     Returns
     -------
@@ -325,6 +350,12 @@ def summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
     """
     values = np.asarray(values, dtype=float)
     group = np.asarray(group, dtype=np.int64)
+    n_excluded = None
+    if excluded is not None:
+        excluded = np.asarray(excluded, dtype=bool)
+        n_excluded = np.bincount(group[excluded], minlength=n_groups)
+        values, group = values[~excluded], group[~excluded]
+        weight = None if weight is None else np.asarray(weight, dtype=float)[~excluded]
     nod = np.isnan(values)
     n_nodata = np.bincount(group[nod], minlength=n_groups)
     v, g = values[~nod], group[~nod]
@@ -351,15 +382,18 @@ def summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
     starts = np.searchsorted(gs, np.arange(n_groups), side="left")
     ends = np.searchsorted(gs, np.arange(n_groups), side="right")
     has = ends > starts
+    if float32 and weight is not None:
+        vs = as_written(vs)  # the weighted median below may average two of them
+    pick = as_written if float32 and weight is None else np.asarray
     vmin = np.full(n_groups, np.nan)
     vmax = np.full(n_groups, np.nan)
-    vmin[has] = vs[starts[has]]
-    vmax[has] = vs[ends[has] - 1]
+    vmin[has] = pick(vs[starts[has]])
+    vmax[has] = pick(vs[ends[has] - 1])
     median = np.full(n_groups, np.nan)
     if weight is None:
         lo = starts + (n - 1) // 2
         hi = starts + n // 2
-        median[has] = (vs[lo[has]] + vs[hi[has]]) / 2
+        median[has] = (pick(vs[lo[has]]) + pick(vs[hi[has]])) / 2
     else:
         cum = np.cumsum(ws)
         before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
@@ -373,7 +407,7 @@ def summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
                 m = (m + vs[starts[i] + k + 1]) / 2
             median[i] = m
     return GroupStats(n_points=n, n_nodata=n_nodata, weight=wsum, mean=mean, sd=sd,
-                      min=vmin, max=vmax, median=median, ddof=ddof)
+                      min=vmin, max=vmax, median=median, ddof=ddof, n_excluded=n_excluded)
 
 
 def dedupe_pairs(group: np.ndarray, row: np.ndarray, col: np.ndarray, width: int,
@@ -404,17 +438,30 @@ def values_at(values: np.ndarray, row: np.ndarray, col: np.ndarray,
     InputError
         If a cell lies outside the window read.
     """
+    return cells_at(values, row, col, offset).astype(np.float64)  # float32: stats in float64
+
+
+def cells_at(array: np.ndarray, row: np.ndarray, col: np.ndarray,
+             offset: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """Entries of a window-shaped array at full-grid (row, col), in its own dtype.
+
+    Raises
+    ------
+    InputError
+        If a cell lies outside the window read.
+    """
     r = row - offset[0]
     c = col - offset[1]
-    h, w = values.shape
+    h, w = array.shape
     if r.size and (r.min() < 0 or c.min() < 0 or r.max() >= h or c.max() >= w):
         raise InputError("internal: a sampled cell lies outside the grid window that was read")
-    return values[r, c].astype(np.float64)  # float32 grids: statistics in float64
+    return array[r, c]
 
 
 def group_stats(assignment: CellAssignment, values: np.ndarray, *,
                 groups: np.ndarray | None = None, n_groups: int | None = None,
-                offset: tuple[int, int] = (0, 0), ddof: int = 0) -> GroupStats:
+                offset: tuple[int, int] = (0, 0), ddof: int = 0,
+                excluded: np.ndarray | None = None) -> GroupStats:
     """Statistics per group of zones, each cell once per group.
 
     Parameters
@@ -431,6 +478,8 @@ def group_stats(assignment: CellAssignment, values: np.ndarray, *,
         (row, col) of ``values``' top-left cell in the full grid.
     ddof
         0 for population SD, 1 for sample SD.
+    excluded
+        Cells left out as implausible, shaped as ``values`` (None: none).
     """
     zone_group = np.arange(assignment.n_zones) if groups is None else np.asarray(groups)
     if n_groups is None:
@@ -438,6 +487,9 @@ def group_stats(assignment: CellAssignment, values: np.ndarray, *,
     g = zone_group[assignment.zone]
     keep = dedupe_pairs(g, assignment.row, assignment.col, assignment.shape[1],
                         assignment.weight)
-    v = values_at(values, assignment.row[keep], assignment.col[keep], offset)
+    rows, cols = assignment.row[keep], assignment.col[keep]
+    v = values_at(values, rows, cols, offset)
+    ex = None if excluded is None else cells_at(excluded, rows, cols, offset)
     w = None if assignment.weight is None else assignment.weight[keep]
-    return summarise(v, g[keep], n_groups, weight=w, ddof=ddof)
+    return summarise(v, g[keep], n_groups, weight=w, ddof=ddof, excluded=ex,
+                     float32=values.dtype == np.float32)

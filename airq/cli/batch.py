@@ -67,7 +67,7 @@ class _Progress:
 def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_crs, grid_specs,
           grid_crs, pollutants, years, edition, config, method, sd, objectives, per_boundary,
           strict, bands, layers, output, wide, map_path, errors_path, workers, dask_address,
-          overwrite, addresses, address_columns):
+          overwrite, addresses, address_columns, grid_units, drop_implausible):
     """Air quality for every group of boundaries (every street of a ward) in one table.
 
     Writes one row per group x pollutant x model year (n_points, mean, SD, min,
@@ -113,7 +113,7 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
     settings = build_settings(config, method=method, sd=sd,
                               objectives=parse_objective_sets(objectives),
                               per_boundary=per_boundary, strict=strict,
-                              bands_m=parse_bands(bands))
+                              bands_m=parse_bands(bands), drop_implausible=drop_implausible)
     fmt = output_format(output)
     errors_path = errors_path or str(default_errors_path(output))
     for path in (output, provenance_path(output), map_path, errors_path):
@@ -131,7 +131,7 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         read_warnings = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
         if settings.strict and read_warnings:
             raise AirqError(f"{read_warnings[0]} (--strict turns warnings into errors)")
-        requests = _grid_requests(grid_specs, pollutants, years, edition)
+        requests = _grid_requests(grid_specs, pollutants, years, edition, grid_units)
         keys = ("group", "airq_id") if settings.per_boundary else ("group",)
         with open_batch_writer(output, overwrite, keys=keys, synthetic=b.synthetic) as writer:
             try:
@@ -165,10 +165,10 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         ctx.exit(EXIT_PARTIAL)
 
 
-def _grid_requests(grid_specs, pollutants, years, edition):
+def _grid_requests(grid_specs, pollutants, years, edition, grid_units=None):
     from airq.cli.runner import grid_requests
 
-    return grid_requests(grid_specs, pollutants, years, edition)
+    return grid_requests(grid_specs, pollutants, years, edition, units=grid_units)
 
 
 def _read(boundaries, group_by, where, crs, layer, name, addresses, address_columns, settings):

@@ -35,7 +35,7 @@ from airq.cli.options import area_options, grid_options, settings_options
 def map_(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
          pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
          bands, layers, no_layers, output, png_path, svg_path, report_path, self_contained,
-         overwrite, **address):
+         overwrite, grid_units, drop_implausible, **address):
     """Write an interactive map of a street: boundaries, grid points by year, land use.
 
     Draws the residential boundaries in orange over OpenStreetMap, a light grey

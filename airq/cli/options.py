@@ -61,6 +61,9 @@ grid_options = _stack(
                  help="Catalogue model years to use (repeatable; default all)."),
     click.option("--edition", default=None,
                  help="Catalogue inventory edition, e.g. 'LAEI 2019'."),
+    click.option("--units", "--grid-units", "grid_units", default=None, metavar="UNITS",
+                 help="Units of the --grid files: µg/m³ (LAEI's), ppb (NO2 and NOx: converted "
+                      "at 20 °C and 1013 hPa), mg/m³, ng/m³; others get no verdict."),
 )
 
 settings_options = _stack(
@@ -78,6 +81,10 @@ settings_options = _stack(
                  help="Add one row per boundary."),
     click.option("--strict", is_flag=True, default=None,
                  help="Treat every warning as an error."),
+    click.option("--drop-implausible", is_flag=True, default=None,
+                 help="Leave out grid values that cannot be annual means (negative, NaN, "
+                      "inf, above the pollutant's ceiling), counted and warned about, "
+                      "instead of stopping."),
     click.option("--bands", default=None, metavar="M,M,...",
                  help="Land-use search bands in metres [default: 0,50,250,500]."),
 )

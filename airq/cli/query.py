@@ -33,7 +33,7 @@ from airq.cli.options import (
 def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
           pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
           bands, layers, no_layers, fmt, output, map_path, png_path, svg_path, report_path,
-          self_contained, query_text, overwrite, **address):
+          self_contained, query_text, overwrite, grid_units, drop_implausible, **address):
     """Modelled annual-mean NO2, PM10 and PM2.5 inside a street's property boundaries.
 
     Pools the grid points (20 m cell centres of the LAEI grids) inside the union

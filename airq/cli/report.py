@@ -40,7 +40,7 @@ from airq.cli.options import area_options, grid_options, settings_options
 def report(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
            pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
            bands, layers, no_layers, output, query_text, rates_path, map_path, png_path,
-           svg_path, self_contained, overwrite, **address):
+           svg_path, self_contained, overwrite, grid_units, drop_implausible, **address):
     """Write the environmental health report for a resident's query, as HTML or A4 PDF.
 
     Writes the appendix an officer attaches to the answer: the query as received,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 
 import click
 
@@ -39,7 +40,8 @@ def build_settings(config, **options):
 
 def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_crs, grid_specs,
                      grid_crs, pollutants, years, edition, config, method, sd, objectives,
-                     per_boundary, strict, bands, layers, no_layers, command, **address):
+                     per_boundary, strict, bands, layers, no_layers, command, grid_units=None,
+                     drop_implausible=None, **address):
     """Read inputs named by the options and run the query pipeline.
 
     ``address`` holds the address options (:data:`airq.cli.address_options.ADDRESS_PARAMS`);
@@ -51,12 +53,13 @@ def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_cr
     settings = build_settings(config, method=method, sd=sd,
                               objectives=parse_objective_sets(objectives),
                               per_boundary=per_boundary, strict=strict,
-                              bands_m=parse_bands(bands))
+                              bands_m=parse_bands(bands), drop_implausible=drop_implausible)
     load_objectives().select(settings.objectives)  # fail early on an unknown set
-    grid_requests(grid_specs, pollutants, years, edition, catalogue=False)  # usage first
+    grid_requests(grid_specs, pollutants, years, edition, catalogue=False,
+                  units=grid_units)  # usage first
     b = read_area(boundaries, where=where, name=name, boundaries_layer=boundaries_layer,
                   boundaries_crs=boundaries_crs, settings=settings, **address)
-    requests = grid_requests(grid_specs, pollutants, years, edition)
+    requests = grid_requests(grid_specs, pollutants, years, edition, units=grid_units)
     requests, choice = choose_grids(b, requests, years_given=bool(years),
                                     edition_given=bool(edition))
     layer_objs = [] if no_layers else _layers(layers)
@@ -93,7 +96,8 @@ def read_area(boundaries, *, where=(), name=None, boundaries_layer=None, boundar
 #: Command parameters that :func:`build_assessment` takes, shared by query, map and report.
 ASSESS_PARAMS = ("where", "name", "boundaries_layer", "boundaries_crs", "grid_specs", "grid_crs",
                  "pollutants", "years", "edition", "config", "method", "sd", "objectives",
-                 "per_boundary", "strict", "bands", "layers", "no_layers")
+                 "per_boundary", "strict", "bands", "layers", "no_layers", "grid_units",
+                 "drop_implausible")
 
 
 def assessment_from_params(params: dict):
@@ -108,10 +112,12 @@ def assessment_from_params(params: dict):
                             command=shlex.join(["airq", *sys.argv[1:]]))
 
 
-def grid_requests(grid_specs, pollutants, years, edition, catalogue: bool = True):
+def grid_requests(grid_specs, pollutants, years, edition, catalogue: bool = True,
+                  units: str | None = None):
     """Grids named by --grid, else chosen from the catalogue by --pollutant/--year/--edition.
 
-    With ``catalogue=False`` only the options are checked (usage errors, exit 2).
+    ``units`` (--units) applies to the --grid files. With ``catalogue=False`` only the
+    options are checked (usage errors, exit 2).
     """
     from airq.pipeline import parse_grid_spec
     from airq.read.catalogue.grids import select_grids
@@ -120,8 +126,11 @@ def grid_requests(grid_specs, pollutants, years, edition, catalogue: bool = True
     if grid_specs and (pollutants or years or edition):
         raise click.UsageError("--pollutant, --year and --edition choose catalogue grids; "
                                "they cannot be combined with --grid")
+    if units and not grid_specs:
+        raise click.UsageError("--units gives the units of --grid files; catalogued grids "
+                               "record theirs (airq grids add FILE --units ...)")
     try:
-        requests = [parse_grid_spec(s) for s in grid_specs]
+        requests = [replace(parse_grid_spec(s), units=units) for s in grid_specs]
     except InputError as err:
         raise click.BadParameter(str(err), param_hint="--grid") from err
     if requests or not catalogue:

@@ -8,7 +8,6 @@ named function, :func:`reproject_to`.
 from __future__ import annotations
 
 import difflib
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,14 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from airq.errors import CRSError, GeometryRepairWarning, InputError
+from airq.errors import CRSError, InputError
+
+_KIND_NAMES = {0: "points", 1: "lines", 2: "rings", 4: "points", 5: "lines"}
+#: A cell centre this near the edge of boundaries reprojected into the grid's CRS
+#: counts as on the edge (see :func:`edge_tolerance`): 1 cm, ten times the noise of a
+#: WGS84 round trip; in degrees about the same.
+EDGE_TOLERANCE_M = 0.01
+EDGE_TOLERANCE_DEG = 1e-7
 
 #: Columns tried, in order, for a boundary's identifier in outputs.
 ID_COLUMNS = ("plot_id", "uprn", "inspireid", "inspire_id", "gml_id", "id", "fid", "toid",
@@ -43,8 +49,9 @@ class Boundaries:
         Where the CRS came from.
     n_features, n_selected
         Features in the file, and selected by ``where``.
-    repaired, dropped_empty
-        Invalid geometries repaired with ``make_valid``; empty ones dropped.
+    repaired, dropped_empty, dropped_not_polygon
+        Invalid geometries repaired with ``make_valid``; null or empty ones dropped;
+        points and lines dropped (not polygons).
     where
         The filters applied, as ``COLUMN=VALUE`` strings.
     id_column
@@ -55,7 +62,9 @@ class Boundaries:
     crs_given
         The CRS the user gave for a file without one (``--boundaries-crs``), or None.
     notes
-        Warnings raised while reading and selecting, for every output.
+        Warnings raised while reading and selecting (dropped or repaired features
+        among them), for every output; the analysis raises them
+        (:class:`~airq.errors.GeometryRepairWarning`) so they reach every output.
     member
         The zip member read (an INSPIRE council zip's GML), or None.
     selection
@@ -86,6 +95,12 @@ class Boundaries:
     member: str | None = None
     selection: dict | None = None
     extra_inputs: tuple[dict, ...] = field(default=())
+    dropped_not_polygon: int = 0
+
+    @property
+    def n_used(self) -> int:
+        """Selected features used (not dropped)."""
+        return len(self.gdf)
 
     def to_dict(self) -> dict:
         """Return provenance and counts as JSON-ready values."""
@@ -93,8 +108,10 @@ class Boundaries:
             "name": self.name, "source": self.source, "sha256": self.sha256,
             "layer": self.layer, "crs": self.crs, "crs_note": self.crs_note,
             "n_features": self.n_features, "n_selected": self.n_selected,
-            "repaired": self.repaired, "dropped_empty": self.dropped_empty,
-            "where": list(self.where), "id_column": self.id_column,
+            "n_used": self.n_used, "repaired": self.repaired,
+            "dropped_empty": self.dropped_empty,
+            "dropped_not_polygon": self.dropped_not_polygon, "where": list(self.where),
+            "id_column": self.id_column,
             "synthetic": self.synthetic, "crs_given": self.crs_given,
             "member": self.member, "selection": self.selection,
         }
@@ -283,33 +300,38 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
     sel = _select(gdf, filters, p) if filters else gdf
     n_selected = len(sel)
     geoms = np.asarray(sel.geometry.values, dtype=object)
-    missing = np.array([g is None for g in geoms])
+    missing = shapely.is_missing(geoms)
     geoms = np.where(missing, shapely.Polygon(), geoms)
     nonpoly = ~shapely.is_empty(geoms) & ~np.isin(shapely.get_type_id(geoms), (3, 6, 7))
-    if nonpoly.any():
-        kinds = sorted(set(shapely.get_type_id(geoms[nonpoly]).tolist()))
-        names = {0: "points", 1: "lines", 2: "rings", 4: "points", 5: "lines"}
-        raise InputError(f"{p.name}: {int(nonpoly.sum())} selected features are "
-                         f"{'/'.join(names.get(k, 'not polygons') for k in kinds)}, not "
-                         "polygons; airq needs property or area boundaries")
+    n_nonpoly = int(nonpoly.sum())
+    kinds = sorted({_KIND_NAMES.get(k, "not polygons")
+                    for k in shapely.get_type_id(geoms[nonpoly]).tolist()})
+    geoms[nonpoly] = shapely.Polygon()
+    notes = []
     invalid = ~shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
     repaired = int(invalid.sum())
     still_invalid = 0
     if repaired:
         geoms[invalid] = _polygonal(shapely.make_valid(geoms[invalid]))
         still_invalid = int((~shapely.is_valid(geoms[invalid])).sum())
-        warnings.warn(f"{p.name}: repaired {repaired} invalid geometries with make_valid",
-                      GeometryRepairWarning, stacklevel=2)
+        notes.append(f"{p.name}: repaired {repaired} invalid geometr"
+                     f"{'y' if repaired == 1 else 'ies'} with make_valid")
     empty = shapely.is_empty(geoms) | (shapely.area(geoms) <= 0)
-    dropped = int(empty.sum())
-    if dropped:
-        warnings.warn(f"{p.name}: dropped {dropped} empty geometries", GeometryRepairWarning,
-                      stacklevel=2)
+    n_null = int(missing.sum())
+    n_empty = int(empty.sum()) - n_null - n_nonpoly
+    if empty.any():
+        why = [f"{n_null} with no geometry" if n_null else "",
+               f"{n_empty} empty" if n_empty else "",
+               f"{n_nonpoly} {'/'.join(kinds)}, not polygons" if n_nonpoly else ""]
+        notes.append(f"{p.name}: {int(empty.sum())} of the {n_selected} selected features "
+                     f"dropped ({', '.join(w for w in why if w)}); "
+                     f"{n_selected - int(empty.sum())} used")
     out = sel.copy()
     out = out.set_geometry(gpd.GeoSeries(geoms, index=sel.index, crs=sel.crs))
     out = out[~empty]
     if out.empty:
-        raise InputError(f"{p.name}: no usable polygon among the {n_selected} selected features")
+        raise InputError(f"{p.name}: no usable polygon among the {n_selected} selected features"
+                         + (f" ({notes[-1].split('(', 1)[1].split(')')[0]})" if notes else ""))
     lower = {c.lower(): c for c in out.columns}
     id_col = next((lower[k] for k in ID_COLUMNS
                    if k in lower and out[lower[k]].notna().all() and out[lower[k]].is_unique),
@@ -320,18 +342,22 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
         name = filters[-1][1] if filters else p.stem
     from airq.demo import is_synthetic
 
-    sha_path = p
-    return Boundaries(gdf=out, name=name, source=str(p), sha256=sha256_file(sha_path),
+    sha = sha256_file(p)
+    return Boundaries(gdf=out, name=name, source=str(p), sha256=sha,
                       crs=canonical_crs(out.crs.to_string()), crs_note=crs_note,
                       n_features=n_features, n_selected=n_selected, repaired=repaired,
-                      dropped_empty=dropped, where=tuple(f"{c}={v}" for c, v in filters),
-                      id_column=id_col, layer=layer, synthetic=is_synthetic(p),
-                      all_valid=still_invalid == 0, crs_given=crs,
-                      member=member)
+                      dropped_empty=n_null + n_empty,
+                      where=tuple(f"{c}={v}" for c, v in filters),
+                      id_column=id_col, layer=layer, synthetic=is_synthetic(p, sha256=sha),
+                      all_valid=still_invalid == 0, notes=tuple(notes),
+                      dropped_not_polygon=n_nonpoly, crs_given=crs, member=member)
 
 
 def reproject_to(gdf, crs: str):
     """Reproject boundaries to ``crs`` (the grid's); the one place airq reprojects zones.
+
+    The sampling then allows for the transformation's noise at the edges
+    (:func:`edge_tolerance`).
 
     Raises
     ------
@@ -345,3 +371,22 @@ def reproject_to(gdf, crs: str):
     if canonical_crs(gdf.crs.to_string()) == canonical_crs(crs):
         return gdf
     return gdf.to_crs(crs)
+
+
+def edge_tolerance(from_crs: str | None, to_crs: str) -> float:
+    """How near an edge a cell centre must lie to count as on it, in ``to_crs`` units.
+
+    0 when the boundaries are in the grid's CRS (the exact edge). Boundaries
+    reprojected into the grid's CRS carry the transformation's noise: a British
+    National Grid -> WGS84 -> British National Grid round trip through pyproj moves
+    London coordinates by up to about 1 mm. :data:`EDGE_TOLERANCE_M` (1 cm) absorbs it,
+    so a cell centre on an edge stays on it and boundaries in WGS84 and in British
+    National Grid select the same cell centres.
+    """
+    from pyproj import CRS
+
+    from airq.read.grids import canonical_crs
+
+    if from_crs is None or canonical_crs(from_crs) == canonical_crs(to_crs):
+        return 0.0
+    return EDGE_TOLERANCE_DEG if CRS.from_user_input(to_crs).is_geographic else EDGE_TOLERANCE_M

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import io
 import logging
 import re
 import warnings
@@ -22,8 +21,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from affine import Affine
 
-from airq.errors import AssumedCRSWarning, CRSError, InputError
-from airq.read.prj import sidecar_crs
+from airq.errors import AssumedCRSWarning, AssumedUnitsWarning, CRSError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +128,33 @@ def normalise_pollutant(text: str) -> str:
     )
 
 
+# Spellings of units in files and on the command line (after removing spaces, lower case).
+_SPELLINGS = {
+    "µg/m³": UGM3, "μg/m³": UGM3, "ug/m3": UGM3, "µg/m3": UGM3, "μg/m3": UGM3, "ugm-3": UGM3,
+    "µgm-3": UGM3, "μgm-3": UGM3, "ug.m-3": UGM3, "ugm3": UGM3, "ug/m^3": UGM3,
+    "micrograms/m3": UGM3, "microgramspercubicmetre": UGM3, "microgrampercubicmetre": UGM3,
+    "mg/m3": "mg/m³", "mg/m³": "mg/m³", "mgm-3": "mg/m³",
+    "ng/m3": "ng/m³", "ng/m³": "ng/m³", "ngm-3": "ng/m³",
+    "ppb": "ppb", "ppbv": "ppb", "nmol/mol": "ppb", "ppm": "ppm", "ppmv": "ppm",
+    "days": DAYS, "day": DAYS,
+}
+
+
+def normalise_units(text: str | None) -> str | None:
+    """Return airq's spelling of a unit (``ug/m3`` -> ``µg/m³``); the text itself if unknown.
+
+    Examples
+    --------
+    >>> normalise_units("ug m-3"), normalise_units("PPB")
+    ('µg/m³', 'ppb')
+    """
+    if text is None:
+        return None
+    key = "".join(str(text).split()).lower().replace("**", "^")
+    return _SPELLINGS.get(key, str(text).strip())
+
+
+
 @dataclass(frozen=True)
 class GridInfo:
     """Provenance and meaning of one grid: enough to reproduce a figure made from it."""
@@ -157,6 +182,7 @@ class GridInfo:
     background: bool = False
     notes: tuple[str, ...] = ()
     parts: tuple[dict, ...] = ()
+    units_note: str | None = None  # how the values were converted for the objectives
 
     @property
     def label(self) -> str:
@@ -176,6 +202,8 @@ class Grid:
 
     ``values`` may be a window of the full grid; ``window_offset`` gives the row and
     column of its top-left cell in the full grid and ``full_shape`` the full size.
+    ``nan_cells`` (same shape as ``values``, or None) marks cells holding NaN that the
+    file does not declare NODATA: implausible values, refused where they are sampled.
     """
 
     values: np.ndarray
@@ -184,6 +212,7 @@ class Grid:
     info: GridInfo
     full_shape: tuple[int, int]
     window_offset: tuple[int, int] = (0, 0)
+    nan_cells: np.ndarray | None = None
 
     @property
     def full_transform(self) -> Affine:
@@ -339,26 +368,28 @@ def _member_sha256(src: GridSource) -> str | None:
 def describe_source(src: GridSource, *, pollutant: str | None = None, year: int | None = None,
                     edition: str | None = None, grid_crs: str | None = None,
                     units: str | None = None, synthetic: bool = False,
-                    file_crs: str | None = None, file_units: str | None = None) -> GridInfo:
+                    file_crs: str | None = None, file_units: str | None = None,
+                    file_year: int | None = None,
+                    file_pollutant: str | None = None) -> GridInfo:
     """Combine what the file name, the file and the user say into a GridInfo.
 
-    The user's statements win over the name; a contradiction between a stated
-    pollutant and an LAEI name is an error, as is a PM10d (day count) grid offered
-    as a PM10 concentration.
+    Where the user, the LAEI file name and the file's content (a CSV's ``year`` column,
+    a column or variable named after a pollutant) state the pollutant or the model
+    year, they must agree: any contradiction is an error naming both, as is a PM10d
+    (day count) grid offered as a PM10 concentration.
     """
     named = parse_laei_name(src.name)
-    if pollutant and named.pollutant and pollutant != named.pollutant:
-        if named.pollutant == "pm10d":
-            raise InputError(
-                f"{src.display} is a PM10d grid: the number of days with daily-mean PM10 above "
-                f"50 µg/m³, not a concentration; give it as pm10d, not {pollutant}")
-        raise InputError(f"{src.display} is named as {named.pollutant}, not {pollutant}; "
-                         "check the file or the pollutant you gave")
-    pollutant = pollutant or named.pollutant
+    _agree(src, "pollutant", [("you gave", pollutant),
+                              (f"the file name {src.name} says", named.pollutant),
+                              ("the file's value column says", file_pollutant)])
+    _agree(src, "model year", [("you gave", year),
+                               (f"the file name {src.name} says", named.year),
+                               ("the file's year column says", file_year)])
+    pollutant = pollutant or named.pollutant or file_pollutant
     if pollutant is None:
         raise InputError(f"cannot tell the pollutant of {src.display} from its name; "
                          "give it (--pollutant, or POLLUTANT:YEAR=PATH)")
-    year = year or named.year
+    year = year or named.year or file_year
     edition = edition or named.edition
     is_laei = named.is_laei or (edition is not None and "laei" in edition.lower())
     if file_crs and grid_crs and _crs_key(file_crs) != _crs_key(grid_crs):
@@ -378,6 +409,10 @@ def describe_source(src: GridSource, *, pollutant: str | None = None, year: int 
                        "pass --grid-crs (e.g. --grid-crs EPSG:27700)")
     kind = "exceedance-days" if pollutant == "pm10d" else "concentration"
     units_assumed = False
+    units, file_units = normalise_units(units), normalise_units(file_units)
+    if units and file_units and units != file_units and pollutant != "pm10d":
+        raise InputError(f"{src.display} states its units as {file_units} but you gave "
+                         f"{units}; leave out --units or correct it")
     if pollutant == "pm10d":
         units = DAYS
     elif units is None:
@@ -391,6 +426,22 @@ def describe_source(src: GridSource, *, pollutant: str | None = None, year: int 
         member=src.member, sha256=sha256_file(src.path), member_sha256=_member_sha256(src),
         crs=crs, crs_assumed=crs_assumed, crs_note=note, units_assumed=units_assumed,
         synthetic=synthetic)
+
+
+def _agree(src: GridSource, what: str, statements: list) -> None:
+    """Raise if two sources state different values of ``what`` (None says nothing)."""
+    given = [(who, v) for who, v in statements if v is not None]
+    for who, v in given[1:]:
+        first_who, first = given[0]
+        if v == first:
+            continue
+        if what == "pollutant" and "pm10d" in (v, first):
+            raise InputError(
+                f"{src.display} is a PM10d grid: the number of days with daily-mean PM10 above "
+                f"50 µg/m³, not a concentration; give it as pm10d, not "
+                f"{first if v == 'pm10d' else v}")
+        raise InputError(f"{src.display}: {first_who} {what} {first} but {who} {v}; check "
+                         f"the file or the {what} you gave")
 
 
 @functools.lru_cache(maxsize=64)
@@ -411,184 +462,6 @@ def canonical_crs(crs) -> str:
 
 
 # --- readers -----------------------------------------------------------------------------
-
-def _window_for(transform: Affine, shape: tuple[int, int], bounds,
-                crs: str | None = None) -> tuple[int, int, int, int]:
-    """Rows/cols (r0, r1, c0, c1) of the cells overlapping ``bounds``, with a one-cell margin.
-
-    ``bounds`` may be a callable taking the file's CRS (None when it has none) and
-    returning the bounds in that CRS, so a file is opened once, not peeked first.
-    """
-    h, w = shape
-    if callable(bounds):
-        bounds = bounds(crs)
-    if bounds is None:
-        return 0, h, 0, w
-    xmin, ymin, xmax, ymax = bounds
-    inv = ~transform
-    c_a, r_a = inv @ (xmin, ymax)
-    c_b, r_b = inv @ (xmax, ymin)
-    r0 = max(0, int(np.floor(min(r_a, r_b))) - 1)
-    r1 = min(h, int(np.ceil(max(r_a, r_b))) + 1)
-    c0 = max(0, int(np.floor(min(c_a, c_b))) - 1)
-    c1 = min(w, int(np.ceil(max(c_a, c_b))) + 1)
-    if r1 <= r0 or c1 <= c0:
-        return 0, 0, 0, 0
-    return r0, r1, c0, c1
-
-
-def _read_rasterio(src: GridSource, bounds):
-    import rasterio
-    from rasterio.windows import Window
-
-    try:
-        ds = rasterio.open(src.gdal_path)
-    except rasterio.errors.RasterioIOError as err:
-        raise InputError(f"cannot read grid {src.display}: {err}") from err
-    with ds:
-        if ds.count < 1:
-            raise InputError(f"{src.display} has no raster band")
-        if abs(ds.transform.b) > 0 or abs(ds.transform.d) > 0:
-            raise InputError(f"{src.display} is a rotated grid, which airq does not support")
-        crs = ds.crs.to_string() if ds.crs else None
-        r0, r1, c0, c1 = _window_for(ds.transform, (ds.height, ds.width), bounds, crs)
-        win = Window(c0, r0, c1 - c0, r1 - r0)
-        values = ds.read(1, window=win)
-        # float32 grids (every LAEI grid) stay float32: NaN marks NODATA just as well,
-        # and values_at() hands out float64, so no whole-grid copy is made here.
-        if values.dtype != np.float32:
-            values = values.astype("float64")
-        nod = ds.nodata
-        if nod is not None and not np.isnan(nod):
-            values[values == np.asarray(nod).astype(values.dtype)] = np.nan
-        # LAEI NODATA is -9999; some writers lose the nodata tag, so catch it anyway.
-        values[values <= -9999] = np.nan
-        flags = {f.name for f in ds.mask_flag_enums[0]}
-        if flags & {"per_dataset", "alpha"}:  # an explicit mask band, not just NODATA
-            values[ds.read_masks(1, window=win) == 0] = np.nan
-        units = (ds.tags(1).get("units") or ds.units[0] or ds.tags().get("units") or None)
-        transform = ds.transform @ Affine.translation(c0, r0)  # rasterio still uses affine `*`
-        full_shape = (ds.height, ds.width)
-    return values, transform, crs, units, full_shape, (r0, c0)
-
-
-def _read_netcdf(src: GridSource, bounds, pollutant: str | None):
-    import rioxarray  # noqa: F401  (registers the .rio accessor)
-    import xarray as xr
-
-    if src.member:
-        raise InputError(f"{src.display}: NetCDF inside a zip is not supported; unzip it first")
-    try:
-        ds = xr.open_dataset(src.path, engine="h5netcdf", decode_coords="all")
-    except Exception as err:  # xarray raises many types for unreadable files
-        raise InputError(f"cannot read NetCDF grid {src.display}: {err}") from err
-    with ds:
-        names = [v for v in ds.data_vars if ds[v].ndim >= 2]
-        var = None
-        if len(names) == 1:
-            var = names[0]
-        elif pollutant:
-            for v in names:
-                try:
-                    if normalise_pollutant(v) == pollutant:
-                        var = v
-                except InputError:
-                    continue
-        if var is None:
-            raise InputError(f"{src.display} has variables {', '.join(names) or 'none'}; "
-                             "cannot tell which is the grid (name it after the pollutant)")
-        da = ds[var].squeeze(drop=True)
-        if da.ndim != 2:
-            raise InputError(f"{src.display}: variable {var} has {da.ndim} dimensions; "
-                             "airq reads one 2-D grid per file")
-        xdim, ydim = da.rio.x_dim, da.rio.y_dim
-        da = da.transpose(ydim, xdim)
-        if da[ydim].values[0] < da[ydim].values[-1]:
-            da = da.isel({ydim: slice(None, None, -1)})  # north-up, as rasterio expects
-        transform = da.rio.transform(recalc=True)
-        full_shape = da.shape
-        crs = da.rio.crs.to_string() if da.rio.crs else None
-        r0, r1, c0, c1 = _window_for(transform, full_shape, bounds, crs)
-        win = da.isel({ydim: slice(r0, r1), xdim: slice(c0, c1)})
-        values = np.asarray(win.values, dtype="float64")
-        nod = da.rio.nodata if da.rio.nodata is not None else da.rio.encoded_nodata
-        if nod is not None and not np.isnan(nod):
-            values[values == nod] = np.nan
-        values[values <= -9999] = np.nan
-        units = da.attrs.get("units")
-    return (values, transform @ Affine.translation(c0, r0), crs, units, full_shape, (r0, c0),
-            str(var))
-
-
-_CSV_VALUE_COLUMNS = ("conc", "conct", "value", "concentration")
-
-
-def _read_csv_points(src: GridSource, bounds, pollutant: str | None):
-    """Read LAEI point CSVs (cell centres) into a regular grid."""
-    import pandas as pd
-
-    with src.open_binary() as fh:
-        raw = fh.read()
-    try:
-        head = pd.read_csv(io.BytesIO(raw), nrows=5)
-    except Exception as err:  # pandas raises ParserError, UnicodeDecodeError, EmptyDataError...
-        raise InputError(f"cannot read {src.display} as CSV: {err}") from err
-    cols = {c.strip().lower(): c for c in head.columns}
-    if "x" not in cols or "y" not in cols:
-        raise InputError(f"{src.display} is not an LAEI point CSV: it needs columns x and y, "
-                         f"it has {', '.join(map(str, head.columns))}")
-    value_col = next((cols[c] for c in _CSV_VALUE_COLUMNS if c in cols), None)
-    if value_col is None and pollutant:
-        for low, orig in cols.items():
-            try:
-                if normalise_pollutant(low) == pollutant:
-                    value_col = orig
-            except InputError:
-                continue
-    if value_col is None:
-        rest = [orig for low, orig in cols.items() if low not in ("x", "y", "year")]
-        if len(rest) == 1:
-            value_col = rest[0]
-        else:
-            raise InputError(f"{src.display}: cannot tell the value column among "
-                             f"{', '.join(rest)}; expected conc, conct or the pollutant name")
-    df = pd.read_csv(io.BytesIO(raw), usecols=[cols["x"], cols["y"], value_col])
-    df.columns = ["x", "y", "v"]
-    for c in ("x", "y", "v"):
-        bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise InputError(f"{src.display} row {row}: column {c} is not a number "
-                             f"({df[c].iloc[row - 2]!r})")
-        df[c] = pd.to_numeric(df[c])
-    df = df.dropna(subset=["x", "y"])
-    if df.empty:
-        raise InputError(f"{src.display} has no data rows")
-    x = df["x"].to_numpy(float)
-    y = df["y"].to_numpy(float)
-    xs = np.unique(x)
-    ys = np.unique(y)
-    steps = np.concatenate([np.diff(xs), np.diff(ys)])
-    if steps.size == 0:
-        raise InputError(f"{src.display} holds a single point; a grid needs several")
-    cs = float(steps.min())
-    if cs <= 0 or not np.allclose(np.round(steps / cs), steps / cs, atol=1e-6):
-        raise InputError(f"{src.display}: points are not on a regular grid "
-                         f"(spacings {np.unique(np.round(steps, 3))[:5]} ...)")
-    xmin, ymax = xs.min() - cs / 2, ys.max() + cs / 2
-    ncols = int(round((xs.max() - xs.min()) / cs)) + 1
-    nrows = int(round((ys.max() - ys.min()) / cs)) + 1
-    full = np.full((nrows, ncols), np.nan)
-    ci = np.rint((x - xs.min()) / cs).astype(np.int64)
-    ri = np.rint((ys.max() - y) / cs).astype(np.int64)
-    v = df["v"].to_numpy(float, copy=True)
-    v[v <= -9999] = np.nan
-    full[ri, ci] = v
-    transform = Affine(cs, 0, xmin, 0, -cs, ymax)
-    r0, r1, c0, c1 = _window_for(transform, full.shape, bounds)
-    return (full[r0:r1, c0:c1], transform @ Affine.translation(c0, r0), None, None,
-            full.shape, (r0, c0))
-
 
 def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
               year: int | None = None, edition: str | None = None,
@@ -628,6 +501,8 @@ def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
     CRSError
         A grid with no CRS that is not an LAEI grid, when ``grid_crs`` is not given.
     """
+    from airq.read import grid_formats
+
     src = source if isinstance(source, GridSource) else resolve_source(source, pollutant, year)
     suffix = src.suffix
     from airq.read.defra import is_defra_csv, read_defra  # Defra 1 km background maps
@@ -646,56 +521,68 @@ def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
             return wanted(canonical_crs(file_crs) if file_crs else (grid_crs or LAEI_CRS))
     try:
         if suffix == ".csv":
-            prj = sidecar_crs(src.path, src.member)  # a .prj shipped beside the CSV
-            vals, transform, crs, funits, full_shape, off = _read_csv_points(
-                src, (lambda _none: bounds(prj)) if prj and callable(bounds) else bounds,
-                pollutant or named)
-            crs = crs or prj
+            fr = grid_formats.read_points(src, bounds, pollutant or named)
+        elif suffix == ".asc":
+            fr = grid_formats.read_ascii(src, bounds)
         elif suffix in (".nc", ".nc4"):
-            vals, transform, crs, funits, full_shape, off, var = _read_netcdf(
-                src, bounds, pollutant or named)
-            if pollutant is None and named is None:
-                try:  # a NetCDF variable named after its pollutant says what it holds
-                    pollutant = normalise_pollutant(var)
-                except InputError:
-                    pollutant = None
+            fr = grid_formats.read_netcdf(src, bounds, pollutant or named)
         else:
-            vals, transform, crs, funits, full_shape, off = _read_rasterio(src, bounds)
+            fr = grid_formats.read_rasterio(src, bounds)
     except (InputError, CRSError):
         raise
     except (OSError, ValueError, zipfile.BadZipFile) as err:
         raise InputError(f"cannot read grid {src.display}: {err}") from err
     if info is None:
-        if synthetic is None:
-            from airq.demo import is_synthetic
-
-            synthetic = is_synthetic(src.path)
         info = describe_source(src, pollutant=pollutant, year=year, edition=edition,
-                               grid_crs=grid_crs, units=units, synthetic=synthetic,
-                               file_crs=canonical_crs(crs) if crs else None, file_units=funits)
+                               grid_crs=grid_crs, units=units, synthetic=bool(synthetic),
+                               file_crs=canonical_crs(fr.crs) if fr.crs else None,
+                               file_units=fr.units, file_year=fr.year,
+                               file_pollutant=fr.pollutant)
+        if synthetic is None:
+            from airq.demo import is_demo_checksum, is_synthetic
+
+            # Recognised by content: a renamed copy anywhere, or airq's own catalogue
+            # copy (its tags carry the source's checksum), is still the demo data.
+            found = (is_demo_checksum(info.member_sha256 or info.sha256)
+                     or is_demo_checksum(fr.tags.get("airq_sha256"))
+                     or is_synthetic(src.path, sha256=info.sha256))
+            info = dataclasses.replace(info, synthetic=found)
     if info.crs_assumed:
         # One wording for every grid, so a run over many grids reports it once.
         what = "Defra background map" if info.background else "LAEI grid"
         warnings.warn(f"the {what} files carry no CRS; {info.crs_note}", AssumedCRSWarning,
                       stacklevel=2)
-    if info.kind == "concentration" and np.nanmax(vals, initial=-np.inf) > 1000:
-        log.warning("%s: values above 1000 %s; is this really a concentration grid?",
-                    src.display, info.units)
-    return Grid(values=vals, transform=transform, crs=info.crs, info=info,
-                full_shape=tuple(full_shape), window_offset=tuple(off))
+    if info.units_assumed:
+        warnings.warn(f"{Path(info.source).name}: the grid states no units; assumed "
+                      f"{info.units} (give --units if that is wrong)", AssumedUnitsWarning,
+                      stacklevel=2)
+    return Grid(values=fr.values, transform=fr.transform, crs=info.crs, info=info,
+                full_shape=tuple(fr.full_shape), window_offset=tuple(fr.offset),
+                nan_cells=fr.nan_cells)
 
 
 def write_cog(grid: Grid, path: str | Path) -> None:
     """Write a whole grid as a Cloud-Optimised GeoTIFF (float32, NODATA -9999, DEFLATE).
 
+    NODATA is written as -9999 unless -9999 occurs as a value (an undeclared sentinel),
+    then as the lowest float32; NaN the source did not declare NODATA is written as NaN.
+
     The provenance travels in the file's tags as well as in the catalogue index.
     """
     import rasterio
 
-    data = np.where(np.isnan(grid.values), -9999.0, grid.values).astype("float32")
+    values = grid.values.astype("float32")
+    nodata = np.float32(-9999.0)
+    if np.any(values == nodata):
+        # -9999 here is a value (a sentinel the source did not declare NODATA): keep it a
+        # value, so it is still refused as implausible when sampled, and mark NODATA so.
+        nodata = np.finfo(np.float32).min
+    data = np.where(np.isnan(values), nodata, values).astype("float32")
+    if grid.nan_cells is not None:
+        data[grid.nan_cells] = np.nan  # NaN not declared NODATA stays NaN (implausible)
     h, w = data.shape
     profile = dict(driver="COG", width=w, height=h, count=1, dtype="float32",
-                   crs=grid.crs, transform=grid.transform, nodata=-9999.0,
+                   crs=grid.crs, transform=grid.transform, nodata=float(nodata),
                    compress="DEFLATE", predictor=3, blocksize=256)
     # COG is a copy-only driver; rasterio writes through an in-memory dataset.
     with rasterio.open(path, "w", **profile) as dst:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from airq.read.grids import POLLUTANTS
 from airq.render.embed import html_script, pdf_attachment
-from airq.render.text import _editions, _method, fmt_mean
+from airq.render.text import _editions, _method, area_features, fmt_mean
 from airq.results import SYNTHETIC_BANNER, Assessment
 
 #: Suffixes :func:`write_report` writes.
@@ -113,7 +113,9 @@ def _summary(a: Assessment) -> str:
             continue
         c = r.first
         name = _LONG_NAMES.get(r.pollutant, r.name)
-        if c is None:
+        if r.no_verdict:
+            verdict = f"no verdict can be given: {_e(r.no_verdict)}"
+        elif c is None:
             verdict = "there is no objective for it in the sets chosen"
         elif c.exceeds:
             verdict = (f"this is <b>above</b> the {c.objective.value:g} {_e(r.units)} "
@@ -361,8 +363,6 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
     n = 1 if rates else 0  # sections after the rate tables move down one
     run_date = p.run_at[:10]
     css = CSS.replace("VERSION", _e(p.airq_version)).replace("RUNDATE", _e(run_date))
-    b = a.area.boundaries
-    where = f" ({_e(', '.join(b['where']))})" if b.get("where") else ""
     banner = (f'<div class="banner">{_e(SYNTHETIC_BANNER)}. Every figure in this document '
               "comes from airq's generated demo data; do not use it for any decision.</div>"
               if a.synthetic else "")
@@ -379,11 +379,11 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
         "resident's enquiry)</p>",
         banner,
         "<dl class='meta'>",
-        f"<dt>Area</dt><dd>{_e(a.area.name)}: {a.area.n_boundaries} residential property "
-        f"boundaries from {_e(Path(b.get('source', '')).name)}{where}, "
-        f"{a.area.area_m2 / 10_000:.2f} ha</dd>",
+        f"<dt>Area</dt><dd>{_e(a.area.name)}: residential property boundaries, "
+        f"{_e(area_features(a))}, {a.area.area_m2 / 10_000:.2f} ha</dd>",
         (f"<dt>Selection</dt><dd>{_e(a.area.selection)} (addresses from "
-         f"{_e(b['selection']['addresses_source'])})</dd>" if a.area.selection else ""),
+         f"{_e(a.area.boundaries['selection']['addresses_source'])})</dd>"
+         if a.area.selection else ""),
         f"<dt>Air quality data</dt><dd>{_e(_editions(a))}</dd>",
         f"<dt>Prepared</dt><dd>{_e(run_date)} with airq {_e(p.airq_version)}</dd>",
         "</dl>",

@@ -191,13 +191,15 @@ def _title_html(a: Assessment) -> str:
     years = ", ".join(str(y) for y in a.years)
     synth = (f'<div class="airq-synthetic">{html.escape(SYNTHETIC_BANNER)}</div>'
              if a.synthetic else "")
+    warned = "".join(f'<div class="airq-warning">Warning: {html.escape(w)}</div>'
+                     for w in a.warnings if not w.startswith("SYNTHETIC DEMO DATA"))
     return (f'<div id="airq-title"><h1>Air quality at {html.escape(a.area.name)}</h1>{synth}'
             + (f"<div>{html.escape(a.area.selection)}</div>" if a.area.selection else "")
             + f"<div>{a.area.n_boundaries} residential boundaries (orange); "
             f"{html.escape(eds)}; model year{'s' if len(a.years) != 1 else ''} "
             f"{html.escape(years)}</div>"
             f"<div>Modelled annual means, not measurements. airq {a.provenance.airq_version}, "
-            f"run {html.escape(a.provenance.run_at[:10])}</div>"
+            f"run {html.escape(a.provenance.run_at[:10])}</div>{warned}"
             f'<div class="airq-sources">Data: {html.escape(data_attribution(a))}</div></div>')
 
 

@@ -30,6 +30,8 @@ def fmt_sd(v: float | None) -> str:
 
 def _verdict(r: PollutantResult) -> str:
     c = r.first
+    if r.no_verdict:
+        return f"no verdict: {r.no_verdict}"
     if c is None:
         return "no objective in the chosen sets"
     return f"objective {c.objective.value:g}: {c.verdict}"
@@ -50,16 +52,35 @@ def _line(r: PollutantResult) -> str:
     return line
 
 
-def _area_line(a: Assessment) -> str:
-    b = a.area.boundaries
-    where = f", {', '.join(b['where'])}" if b["where"] else ""
+def area_features(a: Assessment) -> str:
+    """Say how many of the file's selected features were used.
+
+    E.g. ``49 of 54 features of plots.gpkg with street=Woodlands Avenue (5 dropped: 5
+    with no or empty geometry)``.
+    """
     from pathlib import Path
 
+    b = a.area.boundaries
+    where = f" with {', '.join(b['where'])}" if b["where"] else ""
+    used, selected = a.area.n_boundaries, b.get("n_selected", a.area.n_boundaries)
+    dropped = []
+    if b.get("dropped_empty"):
+        dropped.append(f"{b['dropped_empty']} with no or empty geometry")
+    if b.get("dropped_not_polygon"):
+        dropped.append(f"{b['dropped_not_polygon']} not polygons")
+    note = f" ({selected - used} dropped: {', '.join(dropped)})" if dropped else ""
+    return f"{used} of {selected} features of {Path(b['source']).name}{where}{note}"
+
+
+def _area_line(a: Assessment) -> str:
+    from pathlib import Path
+
+    b = a.area.boundaries
     if a.area.selection:  # chosen by address: say which addresses, and from which files
+        where = f", {', '.join(b['where'])}" if b["where"] else ""
         return (f"{a.area.selection} ({Path(b['source']).name}{where}; addresses from "
                 f"{b['selection']['addresses_source']}); {a.area.area_m2 / 10_000:.2f} ha")
-    return (f"{a.area.n_boundaries} boundaries from {Path(b['source']).name}{where}; "
-            f"{a.area.area_m2 / 10_000:.2f} ha")
+    return f"{area_features(a)}; {a.area.area_m2 / 10_000:.2f} ha"
 
 
 def _editions(a: Assessment) -> str:
@@ -74,9 +95,12 @@ def _method(a: Assessment) -> list[str]:
         s = r.stats
         sd = "population SD (divided by n)" if r.sd_kind == "population" else \
             "sample SD (divided by n - 1)"
+        dropped = (f"; {s.n_implausible} implausible value(s) left out (--drop-implausible)"
+                   if s.n_implausible else "")
+        units = f"; {r.units_note}" if r.units_note else ""
         n = (f"{s.n_points} cell{'s' if s.n_points != 1 else ''}: {r.sampling}" if r.background
              else f"{s.n_points} {r.sampling}")
-        out.append(f"{r.name} {r.year}: {n}; {s.n_nodata} NODATA left out; "
+        out.append(f"{r.name} {r.year}: {n}; {s.n_nodata} NODATA left out{dropped}{units}; "
                    f"{sd}; min {fmt_mean(s.min)}, median {fmt_mean(s.median)}, "
                    f"max {fmt_mean(s.max)} {r.units}")
     return out
@@ -128,8 +152,9 @@ def _provenance_lines(a: Assessment) -> list[str]:
         elif i["role"] != "layer":  # layers are listed with the land-use screening
             out.append(f"{i['role']}: {Path(i['source']).name}, sha256 {i['sha256']}")
     s = p.settings
+    drop = ", drop-implausible True" if s.get("drop_implausible") else ""
     out.append(f"settings: method {s['method']}, SD {s['sd']}, objectives "
-               f"{', '.join(s['objectives'])}, per-boundary {s['per_boundary']}")
+               f"{', '.join(s['objectives'])}, per-boundary {s['per_boundary']}{drop}")
     if p.command:
         out.append(f"command: {p.command}")
     return out
@@ -209,8 +234,10 @@ def render_markdown(a: Assessment) -> str:
             if r.year == year:
                 c = r.first
                 obj = f"{c.objective.value:g} ({c.objective.set})" if c else "none"
+                verdict = (f"no verdict: {r.no_verdict}" if r.no_verdict else
+                           c.verdict if c else "n/a")
                 out.append(f"| {r.name} | {fmt_mean(r.stats.mean)} | {sd_text(r)} | "
-                           f"{r.stats.n_points} | {obj} | {c.verdict if c else 'n/a'} |")
+                           f"{r.stats.n_points} | {obj} | {verdict} |")
         out.append("")
     if a.short_term:
         out += ["## Short-term objectives", ""] + [f"- {x}" for x in _short_term_lines(a)] + [""]
@@ -238,10 +265,10 @@ def render_json(a: Assessment) -> str:
     return json.dumps(a.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-CSV_COLUMNS = ("level", "area", "boundary_id", "pollutant", "year", "edition", "n_points",
-               "n_nodata", "mean", "sd", "min", "max", "median", "sd_kind", "method",
-               "objective", "objective_set", "exceeds", "margin", "fallback",
-               "synthetic_demo_data", "note")
+CSV_COLUMNS = ("level", "area", "boundary_id", "pollutant", "year", "edition", "units",
+               "n_points", "n_nodata", "n_implausible", "mean", "sd", "min", "max", "median",
+               "sd_kind", "method", "objective", "objective_set", "exceeds", "margin",
+               "fallback", "synthetic_demo_data", "note", "warnings")
 
 
 def _csv_note(r: PollutantResult) -> str:
@@ -252,17 +279,22 @@ def _csv_note(r: PollutantResult) -> str:
 
 
 def render_csv(a: Assessment) -> str:
-    """One row per pollutant and year (``level=area``), then per boundary if asked."""
+    """One row per pollutant and year (``level=area``), then per boundary if asked.
+
+    Every row carries the run's warnings (joined by `` | ``), so no filter loses them.
+    """
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
+    warned = " | ".join(a.warnings)
     for r in a.results:
         d = r.to_dict()
         w.writerow({k: d.get(k) for k in CSV_COLUMNS} | {
             "level": "area", "area": a.area.name, "boundary_id": "",
             "fallback": "yes" if r.fallback else "", "synthetic_demo_data": a.synthetic,
-            "note": _csv_note(r)})
+            "note": _csv_note(r), "warnings": warned})
     background = {(r.pollutant, r.year) for r in a.results if r.background}
+    units = {(r.pollutant, r.year): r.units for r in a.results}
     for b in a.per_boundary:
         d = b.to_dict()
         if (b.pollutant, b.year) in background:
@@ -270,7 +302,8 @@ def render_csv(a: Assessment) -> str:
         w.writerow({k: d.get(k) for k in CSV_COLUMNS} | {
             "level": "boundary", "area": a.area.name, "sd_kind": a.provenance.settings["sd"],
             "method": a.provenance.settings["method"], "fallback": b.fallback,
-            "synthetic_demo_data": a.synthetic})
+            "units": units.get((b.pollutant, b.year)), "synthetic_demo_data": a.synthetic,
+            "warnings": warned})
     return buf.getvalue()
 
 

@@ -23,7 +23,7 @@ def _partition_task(gdf, codes, names, ids, rank, gkey, item, boundaries, settin
         parcels = _Parcels(gdf, codes, names, ids, rank, gkey)
         grids = gen_grids(replace(boundaries, gdf=gdf), [item], grid_crs)
         frames, errors, infos = _compute(parcels, grids, settings, selected, per_boundary,
-                                         None, 1)
+                                         None, 1, area_name=boundaries.name)
     messages = [(w.category, str(w.message)) for w in caught
                 if issubclass(w.category, AirqWarning)]
     return frames[0], errors, infos[0], messages

@@ -27,7 +27,7 @@ from airq.analyse.batch.plan import _geometry, _Parcels, _prepare
 from airq.analyse.batch.results import COLUMNS, BatchResult, ProgressFn
 from airq.analyse.batch.stats import _compute, _concat, _sort
 from airq.config import Settings
-from airq.errors import AirqError, AirqWarning, InputError
+from airq.errors import AirqError, AirqWarning, GeometryRepairWarning, InputError
 
 
 def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, group_by: str, *,
@@ -108,6 +108,8 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
     selected = table.select(settings.objectives)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
+        for note in getattr(boundaries, "notes", ()):  # dropped or repaired boundaries
+            warnings.warn(note, GeometryRepairWarning, stacklevel=2)
         parcels, errors = _prepare(boundaries, group_by, lost_groups, per_boundary)
         if len(parcels.names) == 0:
             raise InputError(f"no group of {boundaries.name} can be assessed: "
@@ -122,7 +124,8 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
             grids = gen_grids(_boundaries_for(parcels, boundaries), items, grid_crs)
             frames, errs, infos = _compute(parcels, grids, settings, selected, per_boundary,
                                            progress, len(items),
-                                           sink if per_boundary else None, geometry)
+                                           sink if per_boundary else None, geometry,
+                                           boundaries.name)
         n_streamed = sum(f.attrs.get("streamed", 0) for f in frames)
         errors.extend(errs)
         keys = ["group", "airq_id"] if per_boundary else ["group"]

@@ -38,7 +38,7 @@ def read_batch_boundaries(path, group_by: str, *, where: Sequence[str] = (),
     b = read_boundaries(path, where=where, crs=crs, layer=layer, name=name, columns=[group_by])
     column = _column(b.gdf, group_by, Path(path).name)
     lost: list[str] = []
-    if b.dropped_empty:
+    if b.dropped_empty or b.dropped_not_polygon:
         import pyogrio
 
         raw = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)

@@ -80,17 +80,21 @@ def _unions(geoms: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
 SCANLINE_MIN_CELLS = 256
 
 
-def _assign(geoms: np.ndarray, transform, shape, method: str) -> CellAssignment:
-    """``assign_cells``, with large zones (LSOAs...) done by scanline; same pairs."""
+def _assign(geoms: np.ndarray, transform, shape, method: str,
+            edge_tolerance: float = 0.0) -> CellAssignment:
+    """``assign_cells``, with large zones (LSOAs...) done by scanline; same pairs.
+
+    The scanline path takes exact edges (``edge_tolerance`` applies to the others).
+    """
     if method != "centre" or len(geoms) == 0:
         return assign_cells(geoms, transform, shape, method)
     cs = transform.a
     xmin, ymin, xmax, ymax = shapely.bounds(geoms).T
     big = np.nan_to_num((xmax - xmin) * (ymax - ymin) / (cs * cs)) > SCANLINE_MIN_CELLS
     if not big.any():
-        return assign_cells(geoms, transform, shape, method)
+        return assign_cells(geoms, transform, shape, method, edge_tolerance)
     small_idx, big_idx = np.flatnonzero(~big), np.flatnonzero(big)
-    a = assign_cells(geoms[small_idx], transform, shape, method)
+    a = assign_cells(geoms[small_idx], transform, shape, method, edge_tolerance)
     b = assign_centres_scanline(geoms[big_idx], transform, shape)
     return CellAssignment(
         zone=np.concatenate([small_idx[a.zone], big_idx[b.zone]]),
@@ -100,9 +104,10 @@ def _assign(geoms: np.ndarray, transform, shape, method: str) -> CellAssignment:
 
 
 def _plan(parcels: _Parcels, grid, method: str, per_boundary: bool) -> _Plan:
-    from airq.read.boundaries import reproject_to
+    from airq.read.boundaries import edge_tolerance, reproject_to
 
     gdf = reproject_to(parcels.gdf, grid.crs)
+    tol = edge_tolerance(parcels.gdf.crs.to_string() if parcels.gdf.crs else None, grid.crs)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     codes = parcels.codes
     n = len(parcels.names)
@@ -112,7 +117,7 @@ def _plan(parcels: _Parcels, grid, method: str, per_boundary: bool) -> _Plan:
     g_inside = np.bincount(codes, weights=inside, minlength=n) > 0
     n_parcels = np.bincount(codes, minlength=n)
     rule = "centre" if method == "centre" else method
-    zones = _assign(geoms, ft, fs, "centre" if rule == "area-weighted" else rule)
+    zones = _assign(geoms, ft, fs, "centre" if rule == "area-weighted" else rule, tol)
     counts = zones.counts()
     n_no_centre = np.bincount(codes, weights=counts == 0, minlength=n).astype(np.int64)
     if rule == "area-weighted":

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 #: Columns of the long table, in order (``airq_id`` only with per-boundary rows).
-COLUMNS = ("group", "pollutant", "year", "edition", "units", "n_points", "n_nodata", "mean",
-           "sd", "min", "max", "median", "objective", "exceeds", "margin", "fallback",
-           "n_boundaries", "n_no_centre")
+COLUMNS = ("group", "pollutant", "year", "edition", "units", "n_points", "n_nodata",
+           "n_implausible", "mean", "sd", "min", "max", "median", "objective", "exceeds",
+           "margin", "fallback", "n_boundaries", "n_no_centre")
 #: Exit status of ``airq batch`` when some groups failed and the rest were written.
 EXIT_PARTIAL = 3
 _ORDER = {"no2": 0, "nox": 1, "pm10": 2, "pm25": 3, "pm10d": 4}

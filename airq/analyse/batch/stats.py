@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from airq.analyse.batch.plan import _geometry_key, _Parcels, _Plan, _plan
-from airq.analyse.batch.results import _ORDER, COLUMNS, ProgressFn
+from airq.analyse.batch.results import _ORDER, COLUMNS, BatchError, ProgressFn
+from airq.analyse.plausibility import screen_groups
+from airq.analyse.precision import as_written
 from airq.analyse.zonal import (
     SD_DDOF,
     GroupStats,
@@ -17,6 +21,7 @@ from airq.analyse.zonal import (
     values_at,
 )
 from airq.config import Settings
+from airq.errors import ImplausibleValueWarning, UnitsWarning
 
 
 def _objective_columns(pollutant: str, kind: str, mean: np.ndarray, vmax: np.ndarray,
@@ -49,6 +54,8 @@ def _frame(keys: dict, grid, gs, selected, fallback: np.ndarray, extra: dict) ->
         **keys,
         "year": pd.array([info.year] * n, dtype="Int64"),
         "n_points": gs.n_points.astype(np.int64), "n_nodata": gs.n_nodata.astype(np.int64),
+        "n_implausible": (np.zeros(n, dtype=np.int64) if gs.n_excluded is None
+                          else gs.n_excluded.astype(np.int64)),
         "mean": gs.mean, "sd": gs.sd, "min": gs.min, "max": gs.max, "median": gs.median,
         "objective": value,
         "exceeds": pd.array(np.where(np.isnan(exceeds), None, exceeds == 1), dtype="boolean"),
@@ -86,7 +93,8 @@ def _sorted_by_group(v: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def _summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
-               weight: np.ndarray | None, ddof: int) -> GroupStats:
+               weight: np.ndarray | None, ddof: int, excluded: np.ndarray | None = None,
+               float32: bool = False) -> GroupStats:
     """:func:`airq.analyse.zonal.summarise` with two cheap sorts in place of ``lexsort``.
 
     Same formulas and results (population or sample SD, median as the mean of the
@@ -96,7 +104,12 @@ def _summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
     same order several times faster.
     """
     if weight is not None:
-        return summarise(values, group, n_groups, weight=weight, ddof=ddof)
+        return summarise(values, group, n_groups, weight=weight, ddof=ddof, excluded=excluded,
+                         float32=float32)
+    n_excluded = None
+    if excluded is not None:
+        n_excluded = np.bincount(group[excluded], minlength=n_groups)
+        values, group = values[~excluded], group[~excluded]
     nod = np.isnan(values)
     n_nodata = np.bincount(group[nod], minlength=n_groups)
     v, g = values[~nod], group[~nod]
@@ -115,28 +128,55 @@ def _summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
     vmin = np.full(n_groups, np.nan)
     vmax = np.full(n_groups, np.nan)
     median = np.full(n_groups, np.nan)
-    vmin[has] = vs[starts[has]]
-    vmax[has] = vs[ends[has] - 1]
+    pick = as_written if float32 else np.asarray  # float32 cells: the decimals they hold
+    vmin[has] = pick(vs[starts[has]])
+    vmax[has] = pick(vs[ends[has] - 1])
     lo = starts + (n - 1) // 2
     hi = starts + n // 2
-    median[has] = (vs[lo[has]] + vs[hi[has]]) / 2
+    median[has] = (pick(vs[lo[has]]) + pick(vs[hi[has]])) / 2
     return GroupStats(n_points=n, n_nodata=n_nodata, weight=n.astype(float), mean=mean, sd=sd,
-                      min=vmin, max=vmax, median=median, ddof=ddof)
+                      min=vmin, max=vmax, median=median, ddof=ddof, n_excluded=n_excluded)
 
 
 def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
-               per_boundary: bool) -> pd.DataFrame:
+               per_boundary: bool, check=None) -> tuple[pd.DataFrame, list]:
+    """Rows of one grid, and the errors of groups failing on implausible values.
+
+    ``check(values, rows, cols, groups)`` screens gathered values (see
+    :func:`airq.analyse.plausibility.screen_groups`).
+    """
     n = len(parcels.names)
+    float32 = grid.values.dtype == np.float32
     v = values_at(grid.values, plan.g_row, plan.g_col, grid.window_offset)
+    g_ok, errors, ex = plan.g_ok, [], None
+    if check is not None:
+        scr = check(v, plan.g_row, plan.g_col, plan.g_grp)
+        ex = scr.excluded
+        if scr.failed:
+            failed = np.zeros(n, dtype=bool)
+            failed[list(scr.failed)] = True
+            g_ok = g_ok & ~failed
+            errors += [BatchError(str(parcels.names[g]), why, grid.info.label)
+                       for g, why in scr.failed.items()]
     if not per_boundary:
-        gs = _summarise(v, plan.g_grp, n, plan.g_weight, ddof)
+        gs = _summarise(v, plan.g_grp, n, plan.g_weight, ddof, ex, float32)
         df = _frame({"group": parcels.group_column(False)}, grid, gs, selected, plan.g_fallback,
                     {"n_boundaries": plan.n_parcels, "n_no_centre": plan.n_no_centre,
                      "_k": parcels.gkey})
-        return df[plan.g_ok]
+        return df[g_ok], errors
     m = len(parcels.ids)
     v = values_at(grid.values, plan.p_row, plan.p_col, grid.window_offset)
-    gs = _summarise(v, plan.p_zone, m, plan.p_weight, ddof)
+    ex = None
+    if check is not None:
+        scr = check(v, plan.p_row, plan.p_col, parcels.codes[plan.p_zone])
+        ex = scr.excluded
+        if scr.failed:
+            failed = np.zeros(n, dtype=bool)
+            failed[list(scr.failed)] = True
+            errors += [BatchError(str(parcels.names[g]), why, grid.info.label)
+                       for g, why in scr.failed.items() if g_ok[g]]
+            g_ok = g_ok & ~failed
+    gs = _summarise(v, plan.p_zone, m, plan.p_weight, ddof, ex, float32)
     # A fallback boundary has one cell: SD 0, as query reports it.
     sd = np.where(plan.p_fallback & (gs.n_points > 0), 0.0, gs.sd)
     gs = replace(gs, sd=sd)
@@ -144,8 +184,8 @@ def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
                 selected, plan.p_fallback,
                 {"n_boundaries": 1, "n_no_centre": plan.p_fallback.astype(np.int64),
                  "_k": parcels.rank})
-    ok = plan.p_ok & plan.g_ok[parcels.codes]
-    return df[ok]
+    ok = plan.p_ok & g_ok[parcels.codes]
+    return df[ok], errors
 
 
 def _concat(frames, parcels: _Parcels, per_boundary: bool) -> pd.DataFrame:
@@ -182,29 +222,61 @@ def _sort(df: pd.DataFrame, keep_attrs: bool = False) -> pd.DataFrame:
     return out
 
 
+def _comparable(grid, selected):
+    """Return the grid in units comparable with the objectives, its units and objectives.
+
+    A converted grid's info says how (``units_note``, recorded in the provenance); a
+    grid whose units cannot be converted keeps them and is compared with nothing.
+    """
+    from airq.analyse.plausibility import grid_file
+    from airq.analyse.units import plan_units
+
+    plan = plan_units(grid.info.pollutant, grid.info.units)
+    if plan.no_verdict:
+        warnings.warn(f"{grid.info.label} grid {grid_file(grid)}: no verdict: {plan.no_verdict}",
+                      UnitsWarning, stacklevel=2)
+        return grid, plan.units, ()
+    if plan.factor != 1.0:
+        grid = replace(grid, values=grid.values * plan.factor,
+                       info=replace(grid.info, units_note=plan.note))
+    return grid, plan.units, selected
+
+
+def _warned(screen):
+    if screen.message:
+        warnings.warn(screen.message, ImplausibleValueWarning, stacklevel=2)
+    return screen
+
+
 def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
              per_boundary: bool, progress: ProgressFn | None, total: int, sink=None,
-             geometry=None):
+             geometry=None, area_name: str = "the boundaries"):
     ddof = SD_DDOF[settings.sd]
     cache: dict = {}
     frames, errors, infos = [], [], []
     for done, grid in enumerate(grids, start=1):
+        grid, units, grid_selected = _comparable(grid, selected)
+        infos.append(grid.info)
         key = _geometry_key(grid)
         if key not in cache:
             cache.clear()  # one geometry's plan at a time keeps memory flat
             cache[key] = _plan(parcels, grid, settings.method, per_boundary)
             errors.extend(cache[key].errors)
-        frame = _grid_rows(parcels, grid, cache[key], ddof, selected, per_boundary)
-        frame.attrs["info"] = grid.info
-        infos.append(grid.info)
+        check = partial(screen_groups, grid, drop=settings.drop_implausible,
+                        area=area_name, units=units)
+        frame, errs = _grid_rows(parcels, grid, cache[key], ddof, grid_selected, per_boundary,
+                                 lambda v, r, c, g, check=check: _warned(check(v, r, c, g)))
+        errors.extend(errs)
+        frame.attrs["info"] = replace(grid.info, units=units)
         if sink is not None:
             # Streamed: rows go to the writer grid by grid; only an empty head is kept.
             out = _concat([_sort(frame, keep_attrs=True)], parcels, per_boundary)
             keys = ["group", "airq_id"] if per_boundary else ["group"]
             out = out[[c for c in (*keys, *COLUMNS[1:]) if c in out.columns]]
-            sink(out, grid.info, geometry)
+            sink(out, frame.attrs["info"], geometry)
+            info = frame.attrs["info"]
             frame = frame.iloc[:0].copy()
-            frame.attrs["info"] = grid.info
+            frame.attrs["info"] = info
             frame.attrs["streamed"] = len(out)
         frames.append(frame)
         if progress is not None:

@@ -1,0 +1,206 @@
+"""One reader per grid format, each returning the window of values a query needs.
+
+ESRI ASCII and point CSVs are parsed by airq itself (:mod:`airq.read.esri_ascii`,
+:mod:`airq.read.points_csv`), strictly; GeoTIFF through rasterio and NetCDF through
+xarray. Every reader keeps NODATA (as the file declares it) apart from NaN cells the
+file does not declare as NODATA: those are implausible values, reported where sampled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from affine import Affine
+
+from airq.errors import InputError
+from airq.read.prj import sidecar_crs
+
+
+@dataclass(frozen=True, eq=False)
+class FileRead:
+    """What a format reader found: a window of values and what the file says of itself."""
+
+    values: np.ndarray
+    transform: Affine  # of the window's top-left cell
+    crs: str | None
+    units: str | None
+    full_shape: tuple[int, int]
+    offset: tuple[int, int]
+    nan_cells: np.ndarray | None = None
+    year: int | None = None          # a CSV's year column
+    pollutant: str | None = None     # a CSV column or NetCDF variable named after it
+    tags: dict = field(default_factory=dict)
+
+
+def window_for(transform: Affine, shape: tuple[int, int], bounds,
+               crs: str | None = None) -> tuple[int, int, int, int]:
+    """Rows/cols (r0, r1, c0, c1) of the cells overlapping ``bounds``, with a one-cell margin.
+
+    ``bounds`` may be a callable taking the file's CRS (None when it has none) and
+    returning the bounds in that CRS, so a file is opened once, not peeked first.
+    """
+    h, w = shape
+    if callable(bounds):
+        bounds = bounds(crs)
+    if bounds is None:
+        return 0, h, 0, w
+    xmin, ymin, xmax, ymax = bounds
+    inv = ~transform
+    c_a, r_a = inv @ (xmin, ymax)
+    c_b, r_b = inv @ (xmax, ymin)
+    r0 = max(0, int(np.floor(min(r_a, r_b))) - 1)
+    r1 = min(h, int(np.ceil(max(r_a, r_b))) + 1)
+    c0 = max(0, int(np.floor(min(c_a, c_b))) - 1)
+    c1 = min(w, int(np.ceil(max(c_a, c_b))) + 1)
+    if r1 <= r0 or c1 <= c0:
+        return 0, 0, 0, 0
+    return r0, r1, c0, c1
+
+
+def _cut(values: np.ndarray, nan_cells, transform: Affine, bounds, crs, units=None, **kw):
+    """Window a whole parsed grid (ASCII, CSV) and return its FileRead."""
+    r0, r1, c0, c1 = window_for(transform, values.shape, bounds, crs)
+    win = values[r0:r1, c0:c1].copy()
+    nan = None
+    if nan_cells is not None:
+        nan = nan_cells[r0:r1, c0:c1].copy()
+        nan = nan if nan.any() else None
+    return FileRead(win, transform @ Affine.translation(c0, r0), crs, units, values.shape,
+                    (r0, c0), nan, **kw)
+
+
+def read_ascii(src, bounds) -> FileRead:
+    """Read an ESRI ASCII grid (strict parse of the whole text, then the window)."""
+    from airq.read.esri_ascii import parse_esri_ascii
+
+    with src.open_binary() as fh:
+        raw = fh.read()
+    g = parse_esri_ascii(raw, src.display)
+    return _cut(g.values, g.nan_cells, g.transform, bounds, sidecar_crs(src.path, src.member))
+
+
+def read_points(src, bounds, pollutant: str | None) -> FileRead:
+    """Read an LAEI point CSV (strict, columns by name) into the window of its lattice."""
+    from airq.read.points_csv import parse_points_csv
+
+    with src.open_binary() as fh:
+        raw = fh.read()
+    p = parse_points_csv(raw, src.display, pollutant)
+    # A .prj shipped beside the CSV gives its CRS (LAEI 2022 may ship one).
+    return _cut(p.values, p.nan_cells, p.transform, bounds, sidecar_crs(src.path, src.member),
+                year=p.year, pollutant=p.pollutant)
+
+
+def read_rasterio(src, bounds) -> FileRead:
+    """Read a GeoTIFF (or another GDAL raster) window; NaN not declared NODATA is kept apart."""
+    import rasterio
+    from rasterio.windows import Window
+
+    try:
+        ds = rasterio.open(src.gdal_path)
+    except rasterio.errors.RasterioIOError as err:
+        raise InputError(f"cannot read grid {src.display}: {err}") from err
+    with ds:
+        if ds.count < 1:
+            raise InputError(f"{src.display} has no raster band")
+        if abs(ds.transform.b) > 0 or abs(ds.transform.d) > 0:
+            raise InputError(f"{src.display} is a rotated grid, which airq does not support")
+        crs = ds.crs.to_string() if ds.crs else None
+        r0, r1, c0, c1 = window_for(ds.transform, (ds.height, ds.width), bounds, crs)
+        win = Window(c0, r0, c1 - c0, r1 - r0)
+        values = ds.read(1, window=win)
+        # float32 grids (every LAEI grid) stay float32: NaN marks NODATA just as well,
+        # and values_at() hands out float64, so no whole-grid copy is made here.
+        if values.dtype != np.float32:
+            values = values.astype("float64")
+        nod = ds.nodata
+        nan_cells = None
+        if nod is None or not np.isnan(nod):
+            nan = np.isnan(values)
+            if nan.any():  # NaN the file does not declare NODATA: implausible, not NODATA
+                nan_cells = nan
+            if nod is not None:
+                values[values == np.asarray(nod).astype(values.dtype)] = np.nan
+        flags = {f.name for f in ds.mask_flag_enums[0]}
+        if flags & {"per_dataset", "alpha"}:  # an explicit mask band, not just NODATA
+            masked = ds.read_masks(1, window=win) == 0
+            values[masked] = np.nan
+            if nan_cells is not None:
+                nan_cells &= ~masked
+                nan_cells = nan_cells if nan_cells.any() else None
+        units = (ds.tags(1).get("units") or ds.units[0] or ds.tags().get("units") or None)
+        transform = ds.transform @ Affine.translation(c0, r0)  # rasterio still uses affine `*`
+        return FileRead(values, transform, crs, units, (ds.height, ds.width), (r0, c0),
+                        nan_cells, tags=dict(ds.tags()))
+
+
+def read_netcdf(src, bounds, pollutant: str | None) -> FileRead:
+    """Read one 2-D NetCDF variable; its fill value is NODATA, other NaN is implausible."""
+    import rioxarray  # noqa: F401  (registers the .rio accessor)
+    import xarray as xr
+
+    from airq.read.grids import normalise_pollutant
+
+    if src.member:
+        raise InputError(f"{src.display}: NetCDF inside a zip is not supported; unzip it first")
+    try:
+        # Fill values and scaling are applied here, so NaN written in the file stays
+        # distinguishable from the declared fill value.
+        ds = xr.open_dataset(src.path, engine="h5netcdf", decode_coords="all",
+                             mask_and_scale=False)
+    except Exception as err:  # xarray raises many types for unreadable files
+        raise InputError(f"cannot read NetCDF grid {src.display}: {err}") from err
+    with ds:
+        names = [v for v in ds.data_vars if ds[v].ndim >= 2]
+        var = None
+        if len(names) == 1:
+            var = names[0]
+        elif pollutant:
+            for v in names:
+                try:
+                    if normalise_pollutant(v) == pollutant:
+                        var = v
+                except InputError:
+                    continue
+        if var is None:
+            raise InputError(f"{src.display} has variables {', '.join(names) or 'none'}; "
+                             "cannot tell which is the grid (name it after the pollutant)")
+        da = ds[var].squeeze(drop=True)
+        if da.ndim != 2:
+            raise InputError(f"{src.display}: variable {var} has {da.ndim} dimensions; "
+                             "airq reads one 2-D grid per file")
+        xdim, ydim = da.rio.x_dim, da.rio.y_dim
+        da = da.transpose(ydim, xdim)
+        if da[ydim].values[0] < da[ydim].values[-1]:
+            da = da.isel({ydim: slice(None, None, -1)})  # north-up, as rasterio expects
+        transform = da.rio.transform(recalc=True)
+        full_shape = da.shape
+        crs = da.rio.crs.to_string() if da.rio.crs else None
+        r0, r1, c0, c1 = window_for(transform, full_shape, bounds, crs)
+        raw = np.asarray(da.isel({ydim: slice(r0, r1), xdim: slice(c0, c1)}).values)
+        attrs = {**da.encoding, **da.attrs}
+        fills = [attrs[k] for k in ("_FillValue", "missing_value") if k in attrs]
+        fills = [f for f in np.ravel(fills)]
+        nodata = np.zeros(raw.shape, dtype=bool)
+        fill_nan = False
+        for f in fills:
+            if np.isnan(f):
+                fill_nan = True
+            else:
+                nodata |= raw == np.asarray(f).astype(raw.dtype)
+        values = raw.astype("float64")
+        nan_cells = None
+        if not fill_nan and raw.dtype.kind == "f":
+            nan = np.isnan(raw)
+            nan_cells = nan if nan.any() else None
+        values = values * float(attrs.get("scale_factor", 1.0)) + float(attrs.get("add_offset",
+                                                                                  0.0))
+        values[nodata] = np.nan
+        units = da.attrs.get("units")
+    try:
+        named = normalise_pollutant(str(var))
+    except InputError:
+        named = None
+    return FileRead(values, transform @ Affine.translation(c0, r0), crs, units, full_shape,
+                    (r0, c0), nan_cells, pollutant=named)
