@@ -72,8 +72,8 @@ def estate(tmp_path):
     apath.write_text(onsud_csv(rows))
     values = rng.uniform(15, 45, size=(NROWS, NCOLS))
     gpath = write_asc(tmp_path / "PostLAEI2013_2020_NO2.asc", values, XLL, YLL)
-    written = np.array([[float(f"{v:.4f}") for v in row] for row in values.astype(np.float32)],
-                       dtype=np.float32).astype(float)  # the values as written and read back
+    # the values as written (airq reads the .asc text exactly, as float64)
+    written = np.array([[float(f"{v:.4f}") for v in row] for row in values.astype(np.float32)])
     return {"zip": zpath, "onsud": apath, "grid": gpath, "polys": polys, "ids": ids,
             "rows": rows, "values": written, "dir": tmp_path}
 
