@@ -268,7 +268,7 @@ def render_json(a: Assessment) -> str:
 CSV_COLUMNS = ("level", "area", "boundary_id", "pollutant", "year", "edition", "units",
                "n_points", "n_nodata", "n_implausible", "mean", "sd", "min", "max", "median",
                "sd_kind", "method", "objective", "objective_set", "exceeds", "margin",
-               "fallback", "synthetic_demo_data", "note", "warnings")
+               "fallback", "synthetic_demo_data", "warnings", "note")
 
 
 def _csv_note(r: PollutantResult) -> str:
