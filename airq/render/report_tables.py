@@ -59,8 +59,10 @@ def air_quality_tables(a: Assessment) -> list[Table]:
                 continue
             c = r.first
             obj = f"{c.objective.value:g} ({c.objective.set})" if c else "none"
+            verdict = (f"no verdict: {r.no_verdict}" if r.no_verdict else
+                       c.verdict if c else "n/a")
             rows.append((r.name, fmt_mean(r.stats.mean), sd_text(r),
-                         str(r.stats.n_points), obj, c.verdict if c else "n/a"))
+                         str(r.stats.n_points), obj, verdict))
             flagged.append(bool(c is not None and c.exceeds))
         eds = "; ".join(sorted({r.edition_label for r in a.results if r.year == year}))
         out.append(Table(f"Model year {year} ({eds})",
