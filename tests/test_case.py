@@ -330,6 +330,30 @@ def test_verify_names_an_edit_behind_airqs_back(runner, db_url, tmp_path, how):
         assert line in res.stdout, res.stdout
 
 
+def test_every_output_of_a_changed_record_says_so(runner, sqlite_url, tmp_path):
+    ref = _case_with_events(runner, sqlite_url, tmp_path)
+    open_case(runner, sqlite_url)  # a second, intact case
+    sql(sqlite_url, "UPDATE events SET text = 'nothing happened' WHERE seq = 3")
+    res = run(runner, sqlite_url, "show", ref)
+    assert res.stdout.startswith(f"*** WARNING: the record of case {ref} fails verification")
+    assert "event 3 (note, 2018-07-16): its content does not match its hash" in res.stdout
+    assert "Warning: the record of case" in res.stderr
+    doc = json.loads(run(runner, sqlite_url, "show", ref, "-f", "json").stdout)
+    assert len(doc["warnings"]) == 2 and "event 3" in doc["warnings"][1]
+    assert "**WARNING: the record" in run(runner, sqlite_url, "show", ref, "-f",
+                                           "markdown").stdout
+    res = run(runner, sqlite_url, "list", "--as-of", "2021-04-01")
+    assert f"WARNING: case {ref}: the record fails verification" in res.stdout
+    assert "ENQ-2018-0002" not in res.stdout.split("WARNING")[1]
+    sql(sqlite_url, "DELETE FROM events WHERE seq = 1 AND case_id = "
+                    "(SELECT id FROM cases WHERE reference = 'ENQ-2018-0002')")
+    doc = json.loads(run(runner, sqlite_url, "list", "-f", "json").stdout)
+    assert [c["reference"] for c in doc["cases"]] == [ref]
+    assert any("not listed: case ENQ-2018-0002" in w for w in doc["warnings"])
+    res = run(runner, sqlite_url, "show", "ENQ-2018-0002", ok=False)
+    assert res.exit_code == 1 and "has no opening event" in res.stderr
+
+
 def test_verify_inserted_event(runner, db_url, tmp_path):
     ref = _case_with_events(runner, db_url, tmp_path)
     # An event inserted in the middle: renumber the later ones, add one with made-up hashes.
@@ -499,6 +523,8 @@ def test_list_overdue(runner, sqlite_url):
                          "json").stdout)
     assert doc["cases"][0]["overdue"] is True
     assert "England and Wales bank holidays" in doc["rule"]
+    [register] = doc["provenance"]["inputs"]
+    assert register["role"] == "case-register" and len(register["sha256"]) == 64
     res = run(runner, sqlite_url, "list", "--overdue", "--as-of", "2018-05-31",
               "--working-days", "30")
     assert "Cases (overdue) as of 2018-05-31: 0" in res.stdout

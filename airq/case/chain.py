@@ -116,3 +116,14 @@ def check_chain(reference: str, rows: Sequence[Mapping]) -> list[str]:
         expected_seq = seq + 1
         prev_hash = row["hash"]
     return problems
+
+
+def heads_digest(cases) -> str:
+    """Return one SHA-256 over every case's reference and last event hash.
+
+    It stands for a whole register in an output's provenance: any change to any case's
+    chain changes it.
+    """
+    lines = "".join(f"{c.reference} {c.head.seq} {c.head.hash}\n"
+                    for c in sorted(cases, key=lambda c: c.reference))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()

@@ -155,11 +155,15 @@ class Case:
         Every event, by ``seq``.
     database
         The register it was read from (password hidden).
+    problems
+        What the hash chain found wrong when the case was read (events changed behind
+        airq's back); empty when the record is intact.
     """
 
     reference: str
     events: tuple[Event, ...]
     database: str = ""
+    problems: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = field(init=False)
 
     def __post_init__(self):
@@ -224,7 +228,7 @@ class Case:
     def as_of(self, day: date) -> Case:
         """Return the case as it stood at the end of ``day``: events that happened by then."""
         return Case(self.reference, tuple(e for e in self.events if e.day <= day),
-                    self.database)
+                    self.database, self.problems)
 
 
 def sort_key(at: str) -> str:

@@ -149,14 +149,19 @@ def open_case(store: Store, *, reporter: str, concern: str, received: str | date
     return Case(chosen, (ev,), store.name)
 
 
-def _append(store: Store, reference: str, make: Callable[[Case], tuple]) -> Event:
-    """Lock the case, check the change against it (``make``), append the event."""
+def _append(store: Store, reference: str, make: Callable[[Case], tuple],
+            before: Callable[[Connection], None] | None = None) -> Event:
+    """Lock the case, check the change against it (``make``), append the event.
+
+    ``before`` runs first in the same transaction (storing an attachment's bytes).
+    """
     def run(conn: Connection) -> Event:
         row = lock_case(conn, reference)
         if row is None:
             raise _unknown(conn, store, reference)
-        case = _load(conn, row, store)
-        kind, at, officer, text, data = make(case)
+        if before is not None:
+            before(conn)
+        kind, at, officer, text, data = make(_load(conn, row, store))
         return _insert_event(conn, row, kind, at, officer, text, data)
 
     return write(store, run)
@@ -303,15 +308,7 @@ def attach_file(store: Store, reference: str, path: str | os.PathLike, *,
         _check_after_received(case, when)
         return "attachment", when, officer, (note or "").strip(), data
 
-    def run(conn: Connection) -> Event:
-        row = lock_case(conn, reference)
-        if row is None:
-            raise _unknown(conn, store, reference)
-        _store_blob(conn, sha, content)
-        kind, when_, officer_, text, data_ = make(_load(conn, row, store))
-        return _insert_event(conn, row, kind, when_, officer_, text, data_)
-
-    return write(store, run)
+    return _append(store, reference, make, before=lambda conn: _store_blob(conn, sha, content))
 
 
 def _store_blob(conn: Connection, sha: str, content: bytes) -> None:
@@ -325,22 +322,32 @@ def _store_blob(conn: Connection, sha: str, content: bytes) -> None:
                                               stored_at=now_utc()).on_conflict_do_nothing())
 
 
+def _case(reference: str, rows, store: Store) -> Case:
+    """Build a Case from its stored rows, with what its hash chain says about them."""
+    if not rows or rows[0].kind != "opened":
+        raise CaseError(f"case {reference} in {store.name} has no opening event; run "
+                        f"`airq case verify {reference}`")
+    problems = chain.check_chain(reference, [r._asdict() for r in rows])
+    return Case(reference, tuple(_row_event(r) for r in rows), store.name, tuple(problems))
+
+
 def _load(conn: Connection, row, store: Store) -> Case:
     rows = conn.execute(select(events).where(events.c.case_id == row.id)
                         .order_by(events.c.seq)).all()
-    if not rows or rows[0].kind != "opened":
-        raise CaseError(f"case {row.reference} in {store.name} has no opening event; run "
-                        f"`airq case verify {row.reference}`")
-    return Case(row.reference, tuple(_row_event(r) for r in rows), store.name)
+    return _case(row.reference, rows, store)
 
 
 def load_case(store: Store, reference: str) -> Case:
     """Read a case with all its events.
 
+    The hash chain is checked as it is read: :attr:`Case.problems` names any event
+    changed behind airq's back, and every output of the case shows them.
+
     Raises
     ------
     CaseError
-        If no case has that reference (the closest references are named).
+        If no case has that reference (the closest references are named), or it has
+        no opening event.
     """
     with store.read() as conn:
         row = conn.execute(select(cases).where(cases.c.reference == reference)).first()
@@ -349,8 +356,17 @@ def load_case(store: Store, reference: str) -> Case:
         return _load(conn, row, store)
 
 
-def load_cases(store: Store) -> list[Case]:
-    """Read every case, in the order they were opened."""
+def load_cases(store: Store, skipped: list[str] | None = None) -> list[Case]:
+    """Read every case, in the order they were opened.
+
+    Parameters
+    ----------
+    store
+        The register.
+    skipped
+        If given, a message is appended for each case that cannot be read (no
+        opening event); without it such a case is an error.
+    """
     with store.read() as conn:
         rows = conn.execute(select(cases).order_by(cases.c.id)).all()
         every = conn.execute(select(events).order_by(events.c.case_id, events.c.seq)).all()
@@ -359,9 +375,12 @@ def load_cases(store: Store) -> list[Case]:
         by_case.setdefault(e.case_id, []).append(e)
     out = []
     for row in rows:
-        evs = by_case.get(row.id, [])
-        if evs and evs[0].kind == "opened":
-            out.append(Case(row.reference, tuple(_row_event(e) for e in evs), store.name))
+        try:
+            out.append(_case(row.reference, by_case.get(row.id, []), store))
+        except CaseError as err:
+            if skipped is None:
+                raise
+            skipped.append(f"not listed: {err}")
     return out
 
 

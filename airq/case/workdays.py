@@ -159,3 +159,21 @@ def case_status(case: Case, as_of: date, limit: int = DEFAULT_WORKING_DAYS) -> C
         state="closed" if closed else "open", outcome=then.outcome, last_update=last_update,
         since=since, working_days=working_days_between(since, as_of), due=due,
         overdue=not closed and as_of > due, limit=limit, events=len(then.events))
+
+
+def case_statuses(cases, as_of: date, limit: int = DEFAULT_WORKING_DAYS, *,
+                  only_open: bool = False, only_overdue: bool = False) -> list[CaseStatus]:
+    """Return the status of every case received by ``as_of``, filtered as asked.
+
+    Parameters
+    ----------
+    cases
+        The cases (:func:`airq.case.register.load_cases`).
+    as_of, limit
+        As for :func:`case_status`.
+    only_open, only_overdue
+        Keep only open cases, or only overdue ones.
+    """
+    out = [s for c in cases if (s := case_status(c, as_of, limit)) is not None]
+    return [s for s in out if (not only_open or s.state == "open")
+            and (not only_overdue or s.overdue)]

@@ -65,9 +65,10 @@ def _url(value):
 
 
 def _store():
-    from airq.case.store import open_store
+    """Open the register named by ``airq case --database`` for a ``with`` block."""
+    from airq.case.store import opened
 
-    return open_store(click.get_current_context().find_object(dict).get("database"))
+    return opened(click.get_current_context().find_object(dict).get("database"))
 
 
 def _write_or_echo(text: str, output, overwrite: bool) -> None:
@@ -136,12 +137,9 @@ def case_open(reporter, concern, received, postcode, address, reference, by):
     """
     from airq.case.register import open_case
 
-    store = _store()
-    try:
+    with _store() as store:
         c = open_case(store, reporter=reporter, concern=concern, received=received,
                       postcode=postcode, address=address, reference=reference, by=by)
-    finally:
-        store.dispose()
     e = c.opening
     click.echo(c.reference)
     click.echo(f"Opened case {c.reference} (received {e.at}), recorded by {e.officer} "
@@ -177,11 +175,8 @@ def case_log(reference, kind, text, at, by):
     """
     from airq.case.register import log_event
 
-    store = _store()
-    try:
+    with _store() as store:
         e = log_event(store, reference, kind=kind, text=text, at=at, by=by)
-    finally:
-        store.dispose()
     _recorded(reference, e)
 
 
@@ -209,11 +204,8 @@ def case_attach(reference, file, note, track, at, by):
     """
     from airq.case.register import attach_file
 
-    store = _store()
-    try:
+    with _store() as store:
         e = attach_file(store, reference, file, note=note, track=track, at=at, by=by)
-    finally:
-        store.dispose()
     d = e.data
     click.echo(f"{reference} event {e.seq}: attached {d['name']} ({d['description']}), "
                f"{d['track']} track, sha256 {d['sha256']}")
@@ -246,11 +238,8 @@ def case_close(reference, outcome, text, at, by):
     """
     from airq.case.register import close_case
 
-    store = _store()
-    try:
+    with _store() as store:
         e = close_case(store, reference, outcome=outcome, text=text, at=at, by=by)
-    finally:
-        store.dispose()
     _recorded(reference, e)
 
 
@@ -271,16 +260,15 @@ def case_show(reference, fmt, output, overwrite):
       airq case show ENQ-2018-0001 -f markdown -o ENQ-2018-0001.md
     """
     from airq.case.register import load_case
+    from airq.cli.runner import echo_warnings
     from airq.outputs import check_writable
-    from airq.render.case_text import render_case
+    from airq.render.case_text import record_warnings, render_case
 
     if output:
         check_writable(output, overwrite)
-    store = _store()
-    try:
+    with _store() as store:
         c = load_case(store, reference)
-    finally:
-        store.dispose()
+    echo_warnings(record_warnings(c))
     _write_or_echo(render_case(c, fmt), output, overwrite)
 
 
@@ -313,11 +301,8 @@ def case_report(reference, output, overwrite):
         raise click.BadParameter(f"{output} must end in .pdf, .docx or .html",
                                  param_hint="-o/--output")
     check_writable(output, overwrite)
-    store = _store()
-    try:
+    with _store() as store:
         summary = build_summary(store, load_case(store, reference))
-    finally:
-        store.dispose()
     for text in summary.warnings:
         click.echo(f"Warning: {text}", err=True)
     write_summary(summary, output, overwrite=overwrite)
@@ -346,26 +331,28 @@ def case_list(only_open, overdue, as_of, working_days, fmt):
     Example:
       airq case list --overdue --as-of 2018-10-01
     """
+    from airq.case.chain import heads_digest
     from airq.case.events import today_uk
     from airq.case.register import load_cases
-    from airq.case.workdays import case_status
+    from airq.case.workdays import case_statuses
+    from airq.cli.runner import echo_warnings
     from airq.render.case_text import render_list
 
     day = as_of or today_uk()
-    store = _store()
-    try:
-        every = load_cases(store)
+    warnings: list[str] = []
+    with _store() as store:
+        every = load_cases(store, skipped=warnings)
         name = store.name
-    finally:
-        store.dispose()
-    statuses = [s for c in every if (s := case_status(c, day, working_days)) is not None]
-    if only_open:
-        statuses = [s for s in statuses if s.state == "open"]
-    if overdue:
-        statuses = [s for s in statuses if s.overdue]
+    warnings += [f"case {c.reference}: the record fails verification ({len(c.problems)} "
+                 f"difference(s)); run `airq case verify {c.reference}`"
+                 for c in every if c.problems]
+    statuses = case_statuses(every, day, working_days, only_open=only_open,
+                             only_overdue=overdue)
     filters = ", ".join(f for f, on in (("open", only_open), ("overdue", overdue)) if on)
+    echo_warnings(warnings)
     click.echo(render_list(statuses, fmt, as_of=day, limit=working_days, database=name,
-                           filters=filters), nl=False)
+                           filters=filters, digest=heads_digest(every), warnings=warnings),
+               nl=False)
 
 
 @case.command("verify")
@@ -393,12 +380,9 @@ def case_verify(ctx, reference, head, figures):
     from airq.case.verify_figures import check_figures
     from airq.render.case_text import render_verification
 
-    store = _store()
-    try:
+    with _store() as store:
         v = verify_case(store, reference, head=head,
                         check_figures=check_figures if figures else None)
-    finally:
-        store.dispose()
     click.echo(render_verification(v), nl=False)
     if not v.ok:
         ctx.exit(1)

@@ -73,6 +73,15 @@ def _state_line(case: Case) -> str:
     return f"closed on {c.when}, outcome {case.outcome} ({OUTCOME_LABEL.get(case.outcome, '?')})"
 
 
+def record_warnings(case: Case) -> list[str]:
+    """Return the warnings every output of ``case`` carries: a record that fails its chain."""
+    if not case.problems:
+        return []
+    return [f"the record of case {case.reference} fails verification: it was changed "
+            f"behind airq's back (run `airq case verify {case.reference}`)",
+            *case.problems]
+
+
 def _by(e: Event) -> str:
     # An officer named by the OS user name is airq's guess: say so wherever it is shown.
     return e.officer + (" (OS user)" if e.data.get("by_source") == "the OS user" else "")
@@ -108,6 +117,7 @@ def case_to_dict(case: Case) -> dict:
         "attachments": [a.to_dict() for a in case.attachments],
         "head": {"seq": case.head.seq, "hash": case.head.hash},
         "times": "UK local time; recorded_at in UTC",
+        "warnings": record_warnings(case),
         "provenance": _provenance(case),
     }
 
@@ -125,6 +135,9 @@ def render_case_text(case: Case) -> str:
     out = []
     if case.synthetic:
         out += [f"*** {SYNTHETIC_BANNER} (in an attachment) ***", ""]
+    warn = record_warnings(case)
+    if warn:
+        out += [f"*** WARNING: {warn[0]} ***", *(f"  {w}" for w in warn[1:]), ""]
     where = ", ".join(clean(x) for x in (case.address, case.postcode) if x)
     out += [f"Case {case.reference}: {_state_line(case)}",
             f"Reporter: {clean(case.reporter)}",
@@ -166,6 +179,9 @@ def render_case_markdown(case: Case) -> str:
     out = []
     if case.synthetic:
         out += [f"**{SYNTHETIC_BANNER}** (in an attachment)", ""]
+    warn = record_warnings(case)
+    if warn:
+        out += [f"**WARNING: {_md(warn[0])}**", "", *(f"- {_md(w)}" for w in warn[1:]), ""]
     where = ", ".join(_md(x) for x in (case.address, case.postcode) if x)
     out += [f"# Case {_md(case.reference)}", "",
             f"- **State:** {_md(_state_line(case))}",
@@ -228,7 +244,8 @@ _LIST_HEAD = ["reference", "received", "reporter", "state", "last update", "work
 
 
 def render_list(statuses: Sequence[CaseStatus], fmt: str = "text", *, as_of, limit: int,
-                database: str, filters: str = "") -> str:
+                database: str, filters: str = "", digest: str = "",
+                warnings: Sequence[str] = ()) -> str:
     """Render ``airq case list``.
 
     Parameters
@@ -245,15 +262,22 @@ def render_list(statuses: Sequence[CaseStatus], fmt: str = "text", *, as_of, lim
         The register (password hidden).
     filters
         The filters applied, in words (``open``, ``overdue``), for the title.
+    digest
+        :func:`airq.case.chain.heads_digest` of every case read (the JSON's provenance).
+    warnings
+        Cases not listed or whose record fails verification, in words.
     """
     rule = (f"an open case is overdue when the reporter has had no update (a contact) for "
             f"more than {limit} working days; {HOLIDAYS_NOTE}")
     if fmt == "json":
         doc = {"schema_version": CASE_SCHEMA_VERSION, "as_of": as_of.isoformat(),
                "filters": filters or None, "rule": rule,
-               "cases": [s.to_dict() for s in statuses],
+               "cases": [s.to_dict() for s in statuses], "warnings": list(warnings),
                "provenance": {"airq_version": _version(), "run_at": _now(),
-                              "inputs": [{"role": "case-register", "source": database}]}}
+                              "inputs": [{"role": "case-register", "source": database,
+                                          "sha256": digest,
+                                          "sha256_of": "every case's reference and last "
+                                                       "event hash"}]}}
         return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
     title = f"Cases{' (' + filters + ')' if filters else ''} as of {as_of}: {len(statuses)}"
     rows = [_status_cells(s) for s in statuses]
@@ -261,6 +285,7 @@ def render_list(statuses: Sequence[CaseStatus], fmt: str = "text", *, as_of, lim
         out = [f"**{title}**", "", "| " + " | ".join(_LIST_HEAD[:-1] + ["overdue"]) + " |",
                "|" + "---|" * len(_LIST_HEAD)]
         out += ["| " + " | ".join(_md(c) for c in r) + " |" for r in rows]
+        out += ["", *(f"**WARNING:** {_md(w)}" for w in warnings)] if warnings else []
         return "\n".join(out + ["", f"Rule: {rule}.", f"Register: {_md(database)}"]) + "\n"
     if fmt != "text":
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -271,6 +296,7 @@ def render_list(statuses: Sequence[CaseStatus], fmt: str = "text", *, as_of, lim
                    .rstrip())
         out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                 for r in rows]
+    out += [f"WARNING: {w}" for w in warnings]
     out += [f"Rule: {rule}.", f"Register: {database}"]
     return "\n".join(out) + "\n"
 
