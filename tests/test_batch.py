@@ -180,7 +180,7 @@ def test_broken_groups_listed_rest_finish_exit_partial(runner, unseen, tmp_path)
     good = gpd.read_file(out)
     assert set(good["group"]) == {"Alder Road"} and len(good) == 2
     assert good.crs.to_epsg() == 27700 and good.geometry.notna().all()
-    errors = pd.read_csv(tmp_path / "results.errors.csv")
+    errors = pd.read_csv(tmp_path / "results.gpkg.errors.csv")
     reasons = dict(zip(errors["group"], errors["reason"], strict=False))
     assert set(reasons) == {"Far Away", "Broken Close"}
     assert "outside the grid" in reasons["Far Away"]
@@ -206,7 +206,7 @@ def test_interrupted_writer_leaves_no_file(unseen, tmp_path, monkeypatch, runner
     monkeypatch.undo()
     write_batch(res, out)
     assert len(pd.read_csv(out)) == 4
-    side = json.loads((out.parent / "results.provenance.json").read_text())
+    side = json.loads((out.parent / "results.csv.provenance.json").read_text())
     assert side["output"]["sha256"] == sha256_file(out) and side["output"]["rows"] == 4
     assert side["provenance"]["grids"][0]["sha256"] == sha256_file(grids["no2:2020"][1])
     assert side["provenance"]["airq_version"] and side["provenance"]["settings"]
@@ -343,7 +343,7 @@ def test_streamed_per_boundary_crash_midway_leaves_no_file(runner, unseen, tmp_p
         per_plot = rows.drop_duplicates("airq_id").set_index("airq_id").geometry
         want = gdf.set_index("plot_id").geometry
         assert per_plot.loc[want.index].geom_equals(want).all()
-    side = json.loads((out.parent / "plots.provenance.json").read_text())
+    side = json.loads((out.parent / f"plots{suffix}.provenance.json").read_text())
     assert side["output"]["rows"] == 2 * len(gdf) and side["provenance"]["streamed"]
     assert side["output"]["sha256"] == sha256_file(out)
     if suffix == ".parquet":
@@ -390,12 +390,12 @@ def test_sigkill_midway_leaves_no_output_and_next_run_cleans_up(unseen, tmp_path
             proc.kill()
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    assert not out.exists() and not (out.parent / "plots.provenance.json").exists()
+    assert not out.exists() and not (out.parent / "plots.csv.provenance.json").exists()
     assert [p.name for p in out.parent.iterdir()] == [parts[0].name]  # hidden, dead run's
     done = subprocess.run([*base, "--grid", f"pm25:2013={pm25}"], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "left by an interrupted run" in done.stderr
     assert sorted(p.name for p in out.parent.iterdir()) == ["plots.csv",
-                                                            "plots.provenance.json"]
+                                                            "plots.csv.provenance.json"]
     assert len(pd.read_csv(out)) == 2 * len(gdf)

@@ -8,7 +8,6 @@ import os
 import click
 
 from airq import __version__
-from airq.errors import AirqError
 
 # Arrow's own allocator keeps freed buffers for itself; with the system allocator the
 # memory of a large boundary file, once read, serves numpy and GEOS too (all of
@@ -26,13 +25,12 @@ def configure_logging(verbosity: int) -> None:
 
 
 class AirqGroup(click.Group):
-    """A group that turns library errors into one-line messages with exit status 1."""
+    """A group that turns library errors into one-line messages (see airq.cli.guard)."""
 
     def invoke(self, ctx):  # noqa: D102
-        try:
-            return super().invoke(ctx)
-        except AirqError as err:
-            raise click.ClickException(str(err)) from err
+        from airq.cli.guard import invoke_guarded
+
+        return invoke_guarded(super().invoke, ctx)
 
 
 @click.group(cls=AirqGroup, context_settings=CONTEXT_SETTINGS)

@@ -39,46 +39,64 @@ _SUFFIXES = {"map_path": ((".html", ".htm"), "--map"), "png_path": ((".png",), "
 
 
 def check_appendices(overwrite: bool, self_contained: bool = False, output_key: str = "",
-                     **paths) -> list[Path]:
-    """Check suffixes and that every output may be written, before any work is done.
+                     output: str | None = None, **paths) -> dict:
+    """Check suffixes, and every output against the inputs and each other, before any work.
 
     ``paths`` are ``map_path``, ``png_path``, ``svg_path``, ``report_path`` (None when
-    not asked for); ``output_key`` names the one given as ``-o/--output``. Raises
-    click.BadParameter naming the option for a wrong suffix.
+    not asked for); ``output_key`` names the one given as ``-o/--output`` (which may
+    be ``-``, standard output), or ``output`` is the text output of ``airq query``.
+    Raises click.BadParameter naming the option for a wrong suffix.
     """
-    from airq.outputs import check_writable
+    from airq.cli.output_checks import check_command_outputs
+    from airq.outputs import is_stdout
 
-    out = []
+    outputs = {"-o/--output": output} if output_key == "" else {}
     for key, path in paths.items():
-        if not path:
+        opt = "-o/--output" if key == output_key else _SUFFIXES[key][1]
+        outputs[opt] = path
+        if not path or is_stdout(path):  # - is checked with the other outputs
             continue
-        suffixes, opt = _SUFFIXES[key]
-        opt = "-o/--output" if key == output_key else opt
+        suffixes = _SUFFIXES[key][0]
         if Path(path).suffix.lower() not in suffixes:
             raise click.BadParameter(f"{path} must end in {' or '.join(suffixes)}",
                                      param_hint=opt)
-        out.append(check_writable(path, overwrite))
-    names = [str(p.resolve()) for p in out]
-    if len(set(names)) != len(names):
-        raise click.UsageError("two outputs have the same file name")
+    checked = check_command_outputs(outputs, overwrite)
     if self_contained and paths.get("map_path"):
         from airq.render.assets import check_assets
 
         check_assets()
-    return out
+    return checked
+
+
+def _write(path, write, render) -> None:
+    """Write an appendix to ``path`` with ``write(path)``, or ``render()`` to stdout for -."""
+    from airq.outputs import is_stdout
+
+    if is_stdout(path):
+        click.echo(render(), nl=False)
+        return
+    write(path)
+    click.echo(f"Wrote {path}", err=True)
 
 
 def write_appendices(result, *, overwrite: bool, config=None, self_contained: bool = False,
                      query_text: str | None = None, map_path=None, png_path=None,
                      svg_path=None, report_path=None, rates=()) -> None:
-    """Write the map, figures and report asked for, and say so on stderr."""
+    """Write the map, figures and report asked for, and say so on stderr.
+
+    A map or report path of ``-`` (``airq map -o -``, ``airq report -o -``) writes
+    the HTML to standard output.
+    """
     if map_path:
         from airq.cli.runner import build_settings
-        from airq.render.maps import write_map
+        from airq.render.maps import render_map_html, write_map
 
-        write_map(result, map_path, overwrite=overwrite, self_contained=self_contained,
-                  tile_settings=build_settings(config))
-        click.echo(f"Wrote {map_path}", err=True)
+        tiles = build_settings(config)
+        _write(map_path,
+               lambda p: write_map(result, p, overwrite=overwrite, self_contained=self_contained,
+                                   tile_settings=tiles),
+               lambda: render_map_html(result, self_contained=self_contained,
+                                       tile_settings=tiles))
     for path in (png_path, svg_path):
         if path:
             from airq.render.figures import write_figure
@@ -86,8 +104,9 @@ def write_appendices(result, *, overwrite: bool, config=None, self_contained: bo
             write_figure(result, path, overwrite=overwrite)
             click.echo(f"Wrote {path}", err=True)
     if report_path:
-        from airq.render.document import write_report
+        from airq.render.document import render_report_html, write_report
 
-        write_report(result, report_path, overwrite=overwrite, query_text=query_text,
-                     rates=rates)
-        click.echo(f"Wrote {report_path}", err=True)
+        _write(report_path,
+               lambda p: write_report(result, p, overwrite=overwrite, query_text=query_text,
+                                      rates=rates),
+               lambda: render_report_html(result, query_text=query_text, rates=rates))

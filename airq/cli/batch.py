@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import shlex
+import shutil
 import sys
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import click
 
@@ -51,8 +56,9 @@ class _Progress:
 @settings_options
 @click.option("--layer", "layers", multiple=True, metavar="NAME|FILE",
               help="Land-use layer: each group gets the nearest record (repeatable).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Results file: .csv, .gpkg or .parquet (GeoParquet), written atomically.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Results file: .csv, .gpkg or .parquet (GeoParquet), written atomically; "
+                   "- for CSV on standard output.")
 @click.option("--wide", is_flag=True, help="One row per group instead of per pollutant-year.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML map of the groups coloured by their worst margin.")
@@ -91,6 +97,7 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
       airq batch demo --group-by postcode -o postcodes.csv
     """  # noqa: D301  (click's \b marker must be a real backspace)
     from airq.analyse.batch import EXIT_PARTIAL, batch_stats
+    from airq.cli.output_checks import check_command_outputs
     from airq.cli.runner import (
         _layers,
         build_settings,
@@ -99,9 +106,10 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
         parse_objective_sets,
     )
     from airq.errors import AirqError, AirqWarning
-    from airq.outputs import check_writable
+    from airq.outputs import is_stdout
     from airq.render.batch_output import (
         default_errors_path,
+        errors_csv,
         finish_batch,
         open_batch_writer,
         output_format,
@@ -114,11 +122,13 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
                               objectives=parse_objective_sets(objectives),
                               per_boundary=per_boundary, strict=strict,
                               bands_m=parse_bands(bands), drop_implausible=drop_implausible)
-    fmt = output_format(output)
-    errors_path = errors_path or str(default_errors_path(output))
-    for path in (output, provenance_path(output), map_path, errors_path):
-        if path:
-            check_writable(path, overwrite)
+    to_stdout = is_stdout(output)
+    fmt = "csv" if to_stdout else output_format(output)
+    if errors_path is None and not to_stdout:
+        errors_path = str(default_errors_path(output))
+    check_command_outputs({"-o/--output": output, "the provenance record of -o/--output":
+                           None if to_stdout else provenance_path(output),
+                           "--errors": errors_path, "--map": map_path}, overwrite)
     spatial = bool(map_path) or fmt != "csv"
     # One row per boundary: rows go to the file grid by grid (London is 18M rows).
     stream = settings.per_boundary and not wide and not (dask_address or workers)
@@ -133,7 +143,8 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
             raise AirqError(f"{read_warnings[0]} (--strict turns warnings into errors)")
         requests = _grid_requests(grid_specs, pollutants, years, edition, grid_units)
         keys = ("group", "airq_id") if settings.per_boundary else ("group",)
-        with open_batch_writer(output, overwrite, keys=keys, synthetic=b.synthetic) as writer:
+        with _file_or_stdout(output) as target, \
+                open_batch_writer(target, overwrite, keys=keys, synthetic=b.synthetic) as writer:
             try:
                 result = batch_stats(b, requests, settings, group_by, grid_crs=grid_crs,
                                      layers=_layers(layers) if layers else (),
@@ -152,17 +163,47 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
     echo_warnings(dict.fromkeys([*read_warnings, *result.warnings]))  # each once
     n_groups, n_rows = result.provenance["n_groups"], result.provenance["n_rows"]
-    click.echo(f"Wrote {output}: {n_rows} rows, {n_groups} groups (provenance in "
-               f"{provenance_path(output).name})", err=True)
+    click.echo(f"Wrote {'standard output' if to_stdout else output}: {n_rows} rows, "
+               f"{n_groups} groups (provenance in "
+               f"{'the record above' if to_stdout else provenance_path(output).name})", err=True)
     if map_path:
         write_batch_map(result, map_path, overwrite=overwrite)
         click.echo(f"Wrote {map_path}", err=True)
     if result.partial:
-        write_errors(result, errors_path, overwrite=overwrite)
+        if errors_path:
+            write_errors(result, errors_path, overwrite=overwrite)
+        else:  # -o - and no --errors: the failed groups go to standard error
+            click.echo(errors_csv(result), err=True, nl=False)
         failed = len({e.group for e in result.errors})
         click.echo(f"Partial: {failed} group(s) failed ({len(result.errors)} error rows); see "
-                   f"{errors_path}", err=True)
+                   f"{errors_path or 'the rows above'}", err=True)
         ctx.exit(EXIT_PARTIAL)
+
+
+@contextlib.contextmanager
+def _file_or_stdout(output: str):
+    """Yield the file to write: ``output``, or for ``-o -`` a temporary CSV.
+
+    The temporary CSV's rows go to standard output, and its provenance record to
+    standard error, when the block ends.
+    """
+    from airq.outputs import is_stdout
+    from airq.render.batch_output import provenance_path
+
+    if not is_stdout(output):
+        yield output
+        return
+    with tempfile.TemporaryDirectory(prefix="airq-batch-") as tmp:
+        path = Path(tmp) / "batch.csv"
+        yield str(path)
+        sys.stdout.flush()
+        with path.open("rb") as fh:
+            shutil.copyfileobj(fh, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        record = json.loads(provenance_path(path).read_text("utf-8"))
+        record["output"]["file"] = "<standard output>"
+        click.echo("Provenance of the rows on standard output:\n"
+                   + json.dumps(record, indent=2, ensure_ascii=False), err=True)
 
 
 def _grid_requests(grid_specs, pollutants, years, edition, grid_units=None):

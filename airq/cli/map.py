@@ -25,8 +25,8 @@ from airq.cli.options import area_options, grid_options, settings_options
 @grid_options
 @settings_options
 @landuse_options
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              metavar="FILE.html", help="The map to write (HTML).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              metavar="FILE.html", help="The map to write (HTML; - for standard output).")
 @png_opt
 @svg_opt
 @report_opt

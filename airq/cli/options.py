@@ -8,9 +8,9 @@ output_opt = click.option(
     "-o",
     "--output",
     "output",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     default=None,
-    help="Write to this file (atomically) instead of standard output.",
+    help="Write to this file (atomically) instead of standard output (- or nothing).",
 )
 overwrite_opt = click.option(
     "--overwrite", is_flag=True, default=False, help="Replace an existing output file."

@@ -51,12 +51,8 @@ def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs,
     from airq.cli.appendix_options import check_appendices, write_appendices
     from airq.cli.runner import assessment_from_params, emit
 
-    if output:
-        from airq.outputs import check_writable
-
-        check_writable(output, overwrite)
-    check_appendices(overwrite, self_contained, map_path=map_path, png_path=png_path,
-                     svg_path=svg_path, report_path=report_path)
+    check_appendices(overwrite, self_contained, output=output, map_path=map_path,
+                     png_path=png_path, svg_path=svg_path, report_path=report_path)
     result = assessment_from_params(click.get_current_context().params)
     emit(result, fmt, output, overwrite)
     write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,

@@ -110,13 +110,12 @@ def rates(
       airq rates cancers.csv --level 0.998 -f json -o rates.json
     """  # noqa: D301  (click's \b marker must be a real backspace, not a raw string)
     from airq.analyse import rates as lib
+    from airq.cli.output_checks import check_command_outputs
     from airq.cli.runner import write_or_echo
-    from airq.outputs import check_writable
     from airq.render.rates_text import render_rates
 
     _check_forms(table, cases, person_years, standard, reference, reference_rate)
-    if output is not None:
-        check_writable(output, overwrite)
+    check_command_outputs({"-o/--output": output}, overwrite)
     if table is None:
         areas = [lib.area_totals(area, cases, person_years)]
     else:

@@ -26,8 +26,9 @@ from airq.cli.options import area_options, grid_options, settings_options
 @grid_options
 @settings_options
 @landuse_options
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              metavar="FILE.{html,pdf}", help="The report to write: .html or .pdf (A4).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              metavar="FILE.{html,pdf}",
+              help="The report to write: .html or .pdf (A4); - for HTML on standard output.")
 @query_text_opt
 @click.option("--rates", "rates_path", type=click.Path(exists=True, dir_okay=False),
               metavar="FILE.json", help="A rate table from `airq rates -f json`, shown beside "

@@ -173,10 +173,10 @@ def echo_warnings(messages) -> None:
 
 
 def write_or_echo(text: str, output: str | None, overwrite: bool) -> None:
-    """Write ``text`` to ``output`` atomically (and say so on stderr), or print it."""
-    from airq.outputs import write_text
+    """Write ``text`` to ``output`` atomically (and say so on stderr), or print it (None, -)."""
+    from airq.outputs import is_stdout, write_text
 
-    if output:
+    if output and not is_stdout(output):
         write_text(output, text, overwrite)
         click.echo(f"Wrote {output}", err=True)
     else:

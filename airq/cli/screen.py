@@ -46,6 +46,7 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
       airq screen plots.gpkg --bands 0,100,250,1000 -f markdown -o screening.md
     """  # noqa: D301  (click's \b marker must be a real backspace)
     from airq.analyse.landuse import DEFAULT_BANDS_M, area_from_boundaries, screen_landuse
+    from airq.cli.output_checks import check_command_outputs
     from airq.cli.runner import (
         build_settings,
         echo_warnings,
@@ -54,14 +55,12 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
         write_or_echo,
     )
     from airq.errors import AirqWarning
-    from airq.outputs import check_writable
     from airq.read.catalogue.layers import load_layers
     from airq.record import screen_provenance
     from airq.render.landuse_text import render_landuse
 
     bands_m = parse_bands(bands) or DEFAULT_BANDS_M
-    if output:
-        check_writable(output, overwrite)
+    check_command_outputs({"-o/--output": output}, overwrite)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
         b = read_area(boundaries, where=where, boundaries_crs=boundaries_crs,

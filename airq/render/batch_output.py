@@ -7,7 +7,7 @@ run has finished is the provenance recorded and the file renamed into place, so
 an interrupted run leaves nothing under the output's name.
 
 Provenance (airq version, inputs with checksums, settings, command) is written
-to a sidecar ``<output stem>.provenance.json`` for every format, with the
+to a sidecar ``<output name>.provenance.json`` for every format, with the
 output's own SHA-256, and also inside the file where the format has room for
 it: GeoPackage metadata (``airq_provenance`` on the dataset and the layer) and
 GeoParquet key-value metadata (``airq_provenance``).
@@ -55,15 +55,19 @@ def output_format(path) -> str:
 
 
 def default_errors_path(output) -> Path:
-    """``results.errors.csv`` beside ``results.<ext>``."""
+    """``results.csv.errors.csv`` beside ``results.csv`` (named per output file)."""
     p = Path(output)
-    return p.with_name(f"{p.stem}.errors.csv")
+    return p.with_name(f"{p.name}.errors.csv")
 
 
 def provenance_path(output) -> Path:
-    """``results.provenance.json`` beside ``results.<ext>``."""
+    """``results.csv.provenance.json`` beside ``results.csv``.
+
+    Named per output file, so ``results.csv`` and ``results.gpkg`` in one folder each
+    keep their own record.
+    """
     p = Path(output)
-    return p.with_name(f"{p.stem}.provenance.json")
+    return p.with_name(f"{p.name}.provenance.json")
 
 
 def _rounded(df: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
@@ -276,7 +280,7 @@ def open_batch_writer(path, overwrite: bool = False, *, geometry=None, keys=("gr
     """Yield a :class:`BatchWriter` on a temporary file; rename it into place on success.
 
     Call ``writer.finish(provenance)`` before the block ends: it closes the file and
-    writes the sidecar ``<stem>.provenance.json`` (with the output's SHA-256). If the
+    writes the sidecar ``<name>.provenance.json`` (with the output's SHA-256). If the
     block raises, or ends without ``finish``, nothing is left under the output's
     name and no sidecar is written.
 
@@ -315,7 +319,7 @@ def write_batch(result: BatchResult, path, wide: bool = False, overwrite: bool =
 
     GeoPackage and GeoParquet carry each group's (or boundary's) geometry, so the
     table opens in QGIS as a map; they need ``result.geometry``. The provenance
-    goes to ``<stem>.provenance.json`` and, for GeoPackage and GeoParquet, into the
+    goes to ``<name>.provenance.json`` and, for GeoPackage and GeoParquet, into the
     file's metadata too.
 
     Raises
@@ -349,13 +353,16 @@ def _columns():
     return COLUMNS[1:]
 
 
+def errors_csv(result: BatchResult) -> str:
+    """Return the failed groups and reasons as CSV text."""
+    return result.errors_frame().to_csv(index=False)
+
+
 def write_errors(result: BatchResult, path, overwrite: bool = False) -> Path:
     """Write the failed groups and reasons to a CSV file, atomically."""
-    from airq.outputs import atomic_path
+    from airq.outputs import write_text
 
-    with atomic_path(path, overwrite) as tmp:
-        result.errors_frame().to_csv(tmp, index=False)
-    return Path(path)
+    return write_text(path, errors_csv(result), overwrite)
 
 
 def build_batch_map(result: BatchResult):

@@ -115,7 +115,8 @@ def gen_grids(boundaries, items: Sequence, grid_crs: str | None = None,
         return
     from collections import deque
 
-    with ThreadPoolExecutor(max_workers=PREFETCH, thread_name_prefix="airq-read") as pool:
+    pool = ThreadPoolExecutor(max_workers=PREFETCH, thread_name_prefix="airq-read")
+    try:
         pending = deque(pool.submit(read, item) for item in items[:PREFETCH])
         for item in items[PREFETCH:]:
             grid = pending.popleft().result()
@@ -124,3 +125,9 @@ def gen_grids(boundaries, items: Sequence, grid_crs: str | None = None,
             del grid
         while pending:
             yield pending.popleft().result()
+    except BaseException:
+        # Failed or interrupted (SIGTERM): do not wait for reads still running, which
+        # may hang (a stalled network share); the caller cleans up and exits.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
