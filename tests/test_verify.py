@@ -220,7 +220,7 @@ def test_batch_outputs_verify(tmp_path, monkeypatch, runner, suffix):
     assert "same     output file" in res.stdout
     assert "same     NO2 2020" in res.stdout and "2 groups" in res.stdout
     if suffix != ".csv":  # GeoPackage and GeoParquet carry it in their metadata too
-        (tmp_path / "wards.provenance.json").unlink()
+        (tmp_path / f"wards{suffix}.provenance.json").unlink()
         res = verify(runner, f"wards{suffix}")
         assert res.exit_code == 0, res.stdout
         assert f"provenance from wards{suffix} (metadata)" in res.stdout

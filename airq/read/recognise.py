@@ -120,7 +120,9 @@ def _from_csv(text: str, path: Path) -> Recognised | None:
         return _made("rates", f"rate table of {len(rows)} area{'s' * (len(rows) != 1)} (CSV)",
                      version or None)
     if _BATCH_FIELDS <= cols:
-        sidecar = path.with_name(f"{path.stem}.provenance.json")
+        from airq.render.batch_output import provenance_path
+
+        sidecar = provenance_path(path)
         version = None
         synthetic = _MARK in text
         if sidecar.is_file():

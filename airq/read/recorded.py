@@ -3,7 +3,7 @@
 Every airq output that can be verified carries its provenance: a JSON result
 (``airq query -f json``) holds it; HTML reports and maps embed the same JSON document
 in a ``<script id="airq-provenance">`` element and PDF reports as an attachment; batch
-tables (CSV, GeoPackage, GeoParquet) have a sidecar ``<stem>.provenance.json`` and,
+tables (CSV, GeoPackage, GeoParquet) have a sidecar ``<name>.provenance.json`` and,
 for GeoPackage and GeoParquet, a copy in their metadata.
 """
 
