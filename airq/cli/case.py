@@ -260,12 +260,11 @@ def case_show(reference, fmt, output, overwrite):
       airq case show ENQ-2018-0001 -f markdown -o ENQ-2018-0001.md
     """
     from airq.case.register import load_case
+    from airq.cli.output_checks import check_command_outputs
     from airq.cli.runner import echo_warnings
-    from airq.outputs import check_writable
     from airq.render.case_text import record_warnings, render_case
 
-    if output:
-        check_writable(output, overwrite)
+    check_command_outputs({"-o/--output": output}, overwrite)
     with _store() as store:
         c = load_case(store, reference)
     echo_warnings(record_warnings(c))

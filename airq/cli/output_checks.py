@@ -8,7 +8,8 @@ import click
 
 #: Parameters naming input files, and the role each has in messages.
 _INPUT_PARAMS = {"boundaries": "boundaries", "config": "settings file", "table": "rates table",
-                 "standard": "standard population", "addresses": "addresses"}
+                 "standard": "standard population", "addresses": "addresses",
+                 "output_file": "the output being verified"}
 
 
 def _grid_path(spec: str) -> str | None:

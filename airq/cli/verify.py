@@ -32,8 +32,8 @@ def verify(ctx, output_file, search, fmt, output, overwrite):
     Example:
       airq verify maps/woodlands.pdf --search /mnt/archive/laei
     """  # noqa: D301  (click's \b marker must be a real backspace)
+    from airq.cli.output_checks import check_command_outputs
     from airq.cli.runner import write_or_echo
-    from airq.outputs import check_writable
     from airq.render.verify_text import render_verification
     from airq.verify import verify_output
 
@@ -42,8 +42,7 @@ def verify(ctx, output_file, search, fmt, output, overwrite):
 
         if not Path(d).is_dir():
             raise click.BadParameter(f"folder {d} does not exist", param_hint="--search")
-    if output:
-        check_writable(output, overwrite)
+    check_command_outputs({"-o/--output": output}, overwrite)
     result = verify_output(output_file, search=search)
     write_or_echo(render_verification(result, fmt), output, overwrite)
     if not result.ok:
