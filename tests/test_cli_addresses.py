@@ -222,7 +222,7 @@ def test_batch_by_postcode_agrees_with_query(runner, estate):
         assert int(row["n_boundaries"]) == q["area"]["n_boundaries"]
     # the block of flats belongs to both of its postcodes
     assert rows["RM6 6EF"]["mean"] == rows["RM6 6EG"]["mean"]
-    prov = json.loads((estate["dir"] / "postcodes.provenance.json").read_text())["provenance"]
+    prov = json.loads((estate["dir"] / "postcodes.csv.provenance.json").read_text())["provenance"]
     assert [i["role"] for i in prov["inputs"]] == ["boundaries", "addresses", "grid"]
     assert any("1 address of 1 postcode lies on no boundary" in w for w in prov["warnings"])
     assert any("1 postcode of the address file lie wholly outside" in w
@@ -238,7 +238,7 @@ def test_batch_reports_a_postcode_on_no_boundary(runner, estate, tmp_path):
                               "--group-by", "postcode", "--grid",
                               f"no2:2020={estate['grid']}", "-o", str(out)])
     assert res.exit_code == 3
-    errors = (tmp_path / "pc.errors.csv").read_text()
+    errors = (tmp_path / "pc.csv.errors.csv").read_text()
     assert "RM6 6EJ" in errors and "lie on no boundary" in errors
 
 

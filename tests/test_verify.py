@@ -327,7 +327,7 @@ def test_bad_outputs_and_options(tmp_path, monkeypatch, runner, case):
     res = runner.invoke(cli, ["verify", "page.html"])
     assert res.exit_code == 1 and "carries no airq provenance" in res.stderr
     res = runner.invoke(cli, ["verify", "result.json", "-o", "result.json"])
-    assert res.exit_code == 1 and "already exists" in res.stderr
+    assert res.exit_code == 2 and "is an input of this command" in res.stderr
 
 
 def test_synthetic_demo_outputs_say_so(case, runner):
