@@ -525,7 +525,7 @@ def test_bad_catalogued_layer_fails_alone_in_screen_and_batch(runner, grids, plo
                             "--layer", "tips", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert BAD_WARNING in r.stderr
-    prov = json.loads(out.with_name("streets.provenance.json").read_text("utf-8"))
+    prov = json.loads(out.with_name("streets.csv.provenance.json").read_text("utf-8"))
     assert any(BAD_WARNING in w for w in prov["provenance"]["warnings"])
     assert "tips" in out.read_text("utf-8")  # the good layer's nearest record is there
 
