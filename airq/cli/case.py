@@ -293,13 +293,13 @@ def case_report(reference, output, overwrite):
     """
     from airq.case.register import load_case
     from airq.case.report import build_summary
-    from airq.outputs import check_writable
+    from airq.cli.output_checks import check_command_outputs
     from airq.render.case_document import SUFFIXES, write_summary
 
     if Path(output).suffix.lower() not in SUFFIXES:
         raise click.BadParameter(f"{output} must end in .pdf, .docx or .html",
                                  param_hint="-o/--output")
-    check_writable(output, overwrite)
+    check_command_outputs({"-o/--output": output}, overwrite, stdout_options=())
     with _store() as store:
         summary = build_summary(store, load_case(store, reference))
     for text in summary.warnings:

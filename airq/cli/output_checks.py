@@ -9,7 +9,7 @@ import click
 #: Parameters naming input files, and the role each has in messages.
 _INPUT_PARAMS = {"boundaries": "boundaries", "config": "settings file", "table": "rates table",
                  "standard": "standard population", "addresses": "addresses",
-                 "output_file": "the output being verified"}
+                 "output_file": "the output being verified", "rates_path": "rates table"}
 
 
 def _grid_path(spec: str) -> str | None:
