@@ -586,7 +586,7 @@ def test_batch_group_with_an_implausible_cell_fails_alone(runner, scene):
                               "--grid", f"no2:2020={asc}", "-o", str(out)])
     assert res.exit_code == 3, res.stderr
     assert "Far Lane" in out.read_text() and "Orchard Close" not in out.read_text()
-    errors = (folder / "streets.errors.csv").read_text()
+    errors = (folder / "streets.csv.errors.csv").read_text()
     assert "Orchard Close" in errors and BAD_XY in errors and "--drop-implausible" in errors
     res = runner.invoke(cli, ["batch", str(folder / "plots.gpkg"), "--group-by", "street",
                               "--grid", f"no2:2020={asc}", "-o", str(out), "--overwrite",
@@ -598,7 +598,7 @@ def test_batch_group_with_an_implausible_cell_fails_alone(runner, scene):
     assert rows.loc["Orchard Close", "n_implausible"] == 1
     assert rows.loc["Orchard Close", "mean"] == pytest.approx(true_mean(values, skip=[BAD]),
                                                              abs=1e-6)
-    prov = json.loads((folder / "streets.provenance.json").read_text())["provenance"]
+    prov = json.loads((folder / "streets.csv.provenance.json").read_text())["provenance"]
     assert any("left out (--drop-implausible)" in w for w in prov["warnings"])
 
 
@@ -624,7 +624,7 @@ def test_batch_null_geometries_reach_provenance_and_strict(runner, tmp_path):
             f"no2:2020={asc}", "-o", str(out)]
     res = runner.invoke(cli, args)
     assert res.exit_code == 0, res.stderr
-    prov = json.loads((tmp_path / "s.provenance.json").read_text())["provenance"]
+    prov = json.loads((tmp_path / "s.csv.provenance.json").read_text())["provenance"]
     assert "plots.gpkg: 1 of the 3 selected features dropped (1 with no geometry); 2 used" in \
         prov["warnings"]
     assert_one_line_error(runner.invoke(cli, [*args, "--overwrite", "--strict", "--grid-crs",
