@@ -377,7 +377,7 @@ def _verify_query(rec: RecordedOutput, finder: Finder) -> list[Check]:
     grids += [x for x in found.role("grid-part") if x.use is not None
               and (x.record.get("pollutant"), x.record.get("year")) in by_file]
     if boundaries is None or boundaries.use is None or all(x.use is None for x in grids):
-        return checks + compare_query(doc, None)
+        return checks + compare_query(doc, None) + _report_rates(doc, finder)
     failure, recomputed = None, None
     try:
         with warnings.catch_warnings():
@@ -397,7 +397,7 @@ def _verify_query(rec: RecordedOutput, finder: Finder) -> list[Check]:
     return checks + compare_query(doc, recomputed, failure=failure,
                                   missing_grids=found.missing_grids,
                                   missing_layers=found.missing_layers,
-                                  incomplete=found.incomplete)
+                                  incomplete=found.incomplete) + _report_rates(doc, finder)
 
 
 # --------------------------------------------------------------------------- screen
@@ -432,10 +432,27 @@ def _verify_screen(rec: RecordedOutput, finder: Finder) -> list[Check]:
 # --------------------------------------------------------------------------- rates
 
 def _verify_rates(rec: RecordedOutput, finder: Finder) -> list[Check]:
+    return _rate_table_checks(rec.document["rows"], rec.provenance, finder)
+
+
+def _report_rates(doc: dict, finder: Finder) -> list[Check]:
+    """Check the rate tables a report shows: each file read, then its figures re-run."""
+    checks = []
+    for table in doc.get("rates") or []:
+        found = finder.find(table.get("source"), table.get("sha256"))
+        checks.append(_input_check("rate table", table.get("source"), table.get("sha256"),
+                                   found, "the airq rates -f json file the report shows"))
+        rows = table.get("rows") or []
+        prov = (rows[0].get("provenance") if rows else None) or {}
+        checks += _rate_table_checks([{k: v for k, v in r.items() if k != "provenance"}
+                                      for r in rows], prov, finder)
+    return checks
+
+
+def _rate_table_checks(rows: list[dict], prov: dict, finder: Finder) -> list[Check]:
     from airq.analyse import rates as lib
     from airq.analyse.compare import rate_checks
 
-    prov, rows = rec.provenance, rec.document["rows"]
     checks, table, standard = [], None, None
     for i in prov.get("inputs") or []:
         role = i.get("role")

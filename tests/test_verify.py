@@ -508,3 +508,26 @@ def test_rates_json_verifies(tmp_path, monkeypatch, runner):
     res = verify(runner, "one.json")
     assert res.exit_code == 1
     assert "crude_rate 400.0 -> 367.3" in res.stdout
+
+
+def test_report_with_a_rate_table_verifies_both_tracks(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    make_inputs(tmp_path)
+    (tmp_path / "cancers.csv").write_text(RATES_CSV)
+    res = runner.invoke(cli, ["rates", "cancers.csv", "--reference", "Borough", "-f", "json",
+                              "-o", "rates.json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    res = runner.invoke(cli, ["report", "plots.gpkg", "--grid", f"no2:2020={GRID}",
+                              "--no-layers", "--rates", "rates.json", "-o", "report.pdf"],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    res = verify(runner, "report.pdf")
+    assert res.exit_code == 0, res.stdout
+    assert "same     rate table" in res.stdout and "rates.json" in res.stdout
+    assert "same     rates Street" in res.stdout and "same     NO2 2020" in res.stdout
+    # The registry extract behind the rate table is edited: the report no longer reproduces.
+    (tmp_path / "cancers.csv").write_text(RATES_CSV.replace("Street,18,", "Street,28,"))
+    res = verify(runner, "report.pdf")
+    assert res.exit_code == 1
+    assert any("rates Street" in x and "cases 18 -> 28" in x for x in lines_of(res, "changed"))
+    assert "same     NO2 2020" in res.stdout

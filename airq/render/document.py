@@ -339,6 +339,20 @@ def _figure(a: Assessment, fmt: str) -> str:
             "(<code>airq map</code>) shows every pollutant and year.</figcaption></figure>")
 
 
+def embedded_document(a: Assessment, rates=()) -> dict:
+    """Return the JSON document a report carries for ``airq verify``.
+
+    The result's own document, and each rate table shown with the file it was read
+    from, its SHA-256 and its rows as ``airq rates -f json`` wrote them.
+    """
+    doc = a.to_dict()
+    if rates:
+        doc["rates"] = [{"source": r.source, "sha256": r.sha256,
+                         "rows": [dict(x.to_dict(), provenance=r.provenance)
+                                  for x in r.results]} for r in rates]
+    return doc
+
+
 def render_report_html(a: Assessment, *, query_text: str | None = None,
                        figure: str | None = "svg", rates=()) -> str:
     """Render the officer's report as one HTML document (A4 print styles included).
@@ -373,7 +387,7 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>Land contamination and air quality: {_e(a.area.name)}</title>",
         f"<meta name='generator' content='airq {_e(p.airq_version)}'>",
-        f"<style>{css}</style>", html_script(a.to_dict()), "</head><body>",
+        f"<style>{css}</style>", html_script(embedded_document(a, rates)), "</head><body>",
         f"<h1>Land contamination and air quality: {_e(a.area.name)}</h1>",
         '<p class="subtitle">Environmental health report (stage 1 screening of a '
         "resident's enquiry)</p>",
@@ -417,7 +431,8 @@ def render_report_pdf(a: Assessment, *, query_text: str | None = None,
     from weasyprint import HTML
 
     page = render_report_html(a, query_text=query_text, figure=figure, rates=rates)
-    return HTML(string=page).write_pdf(attachments=[pdf_attachment(a.to_dict())])
+    return HTML(string=page).write_pdf(attachments=[pdf_attachment(embedded_document(a,
+                                                                                  rates))])
 
 
 def write_report(a: Assessment, path, *, overwrite: bool = False,
