@@ -181,15 +181,17 @@ def _read_table(src) -> _Table:
     header = [h.strip() for h in records[0]]
     while header and not header[-1]:
         header.pop()  # a trailing comma after the last column name
-    body = []
+    body, numbers = [], []
     for i, rec in enumerate(records[1:], start=idx + 2):
         cells = [c.strip() for c in rec]
+        if not any(cells):
+            continue  # a blank line
         if len(cells) > len(header) and any(cells[len(header):]):
             raise InputError(f"{src.display} row {i}: {len(cells)} values under a header of "
                              f"{len(header)} columns; the columns are shifted, check the file")
         body.append((cells + [""] * len(header))[:len(header)])
+        numbers.append(i)  # the row as a spreadsheet numbers it
     frame = pd.DataFrame(body, columns=header, dtype=str)
-    frame.index = pd.RangeIndex(len(frame))
     lower = {c.lower(): c for c in frame.columns}
     if len(lower) != len(frame.columns):
         raise InputError(f"{src.display}: the header names a column twice; check the file")
@@ -201,10 +203,9 @@ def _read_table(src) -> _Table:
     if not columns:
         raise InputError(f"{src.display}: no Total_<pollutant>_<year> column (e.g. Total_NO2_21) "
                          f"in the Defra header; its columns are {', '.join(frame.columns)}")
-    frame = frame[frame.apply(lambda r: any(str(v).strip() for v in r), axis=1)]
     if frame.empty:
         raise InputError(f"{src.display} has no data rows after its header")
-    first_row = idx + 2  # spreadsheet row of the first data row (header is row idx + 1)
+    rows = np.asarray(numbers)
     xy = {}
     for c in ("x", "y"):
         vals = pd.to_numeric(frame[lower[c]].str.replace(",", "", regex=False).str.strip(),
@@ -212,11 +213,10 @@ def _read_table(src) -> _Table:
         bad = vals.isna().to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{src.display} row {first_row + int(frame.index[i])}: column {c} "
+            raise InputError(f"{src.display} row {rows[i]}: column {c} "
                              f"is not a number ({frame[lower[c]].iloc[i]!r})")
         xy[c] = vals.to_numpy(float)
     x, y = xy["x"], xy["y"]
-    rows = first_row + frame.index.to_numpy()
     off = (np.abs((x - DEFRA_CELL_M / 2) % DEFRA_CELL_M) > 1e-6) | (
         np.abs((y - DEFRA_CELL_M / 2) % DEFRA_CELL_M) > 1e-6)
     if off.any():
