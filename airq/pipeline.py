@@ -180,12 +180,20 @@ def choose_grids(boundaries: Boundaries, requests: Sequence, *, years_given: boo
 
 def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry],
               settings: Settings, *, grid_crs: str | None = None, layers: Sequence = (),
-              command: str | None = None, notes: Sequence[str] = ()) -> Assessment:
+              command: str | None = None, notes: Sequence[str] = (),
+              sheets: Sequence | None = (), basemap=None, fetcher=None) -> Assessment:
     """Read grids, assess the area, screen land-use layers; return the Assessment.
 
     Every airq warning raised on the way is kept in ``Assessment.warnings``; with
     ``settings.strict`` the first one becomes an error. ``notes`` (such as the grid
     choice of :func:`choose_grids`) are added to the caveats, which every output shows.
+
+    ``sheets`` are historic map sheets to read around the site
+    (:class:`airq.read.historic_maps.SheetRequest`); None uses every catalogued
+    historic map that covers the site. ``basemap`` chooses the figures' base map:
+    None, ``"auto"`` (a catalogued base map covering the site, else the newest
+    historic sheet in use), ``"osm"`` (web tiles, fetched with ``fetcher`` and
+    cached) or a SheetRequest.
 
     Raises
     ------
@@ -210,6 +218,18 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
 
             land_use = screen_landuse(area_from_boundaries(boundaries.gdf), list(layers),
                                       bands_m=settings.bands_m)
+        map_sheets, base = (), None
+        if sheets is None or sheets or basemap is not None:
+            from airq.read.map_inputs import read_sheets_for
+
+            map_sheets, base = read_sheets_for(boundaries.gdf, settings.bands_m, sheets,
+                                               basemap, fetcher=fetcher)
+            inputs = [s.provenance() for s in map_sheets]
+            if base is not None and all(base is not s for s in map_sheets):
+                inputs.append(base.provenance())
+            result = replace(result, provenance=replace(
+                result.provenance, inputs=(*result.provenance.inputs, *inputs),
+                synthetic=result.provenance.synthetic or any(s.synthetic for s in map_sheets)))
     messages = list(boundaries.notes)  # raised while reading and selecting the boundaries
     for w in caught:
         if issubclass(w.category, AirqWarning):
@@ -225,7 +245,7 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
         non_demo = [m for m in messages if not m.startswith("SYNTHETIC")]
         if non_demo:
             raise AirqError(f"{non_demo[0]} (--strict turns warnings into errors)")
-    result = replace(result, warnings=tuple(messages),
+    result = replace(result, warnings=tuple(messages), map_sheets=map_sheets, basemap=base,
                      provenance=replace(result.provenance, working_dir=working_dir()),
                      caveats=tuple(result.caveats) + tuple(notes))
     if land_use is not None:

@@ -209,7 +209,10 @@ class Assessment:
     """Everything ``airq query`` found for one area; immutable, rendered by reports and maps.
 
     ``boundaries_gdf`` (in the grid's CRS) and ``samples`` carry the geometry the
-    map and figure renderers draw; they are not part of the JSON document.
+    map and figure renderers draw; ``map_sheets`` the historic map sheets read around
+    the site (:class:`airq.read.historic_maps.MapSheet`, oldest first) and ``basemap``
+    the sheet drawn under the figures, or None. None of these is part of the JSON
+    document; the sheets' provenance is in ``provenance.inputs``.
     """
 
     area: AreaSummary
@@ -222,6 +225,8 @@ class Assessment:
     land_use: object | None = None
     boundaries_gdf: object | None = field(default=None, repr=False)
     samples: tuple[Samples, ...] = field(default=(), repr=False)
+    map_sheets: tuple = field(default=(), repr=False)
+    basemap: object | None = field(default=None, repr=False)
 
     @property
     def synthetic(self) -> bool:

@@ -132,10 +132,8 @@ def write_sheet_tif(path, *, crs: str = BNG, bounds=SHEET_BOUNDS, size=(250, 250
         alpha = np.full((1, h, w), 255, dtype=np.uint8)
         if nodata_corner:
             alpha[0, : h // 4, : w // 4] = 0
-        with rasterio.open(path, "w", count=4, photometric="rgb", **profile) as dst:
+        with rasterio.open(path, "w", count=4, photometric="rgb", alpha="yes", **profile) as dst:
             dst.write(np.concatenate([rgb, alpha]))
-            dst.colorinterp = [rasterio.enums.ColorInterp.red, rasterio.enums.ColorInterp.green,
-                               rasterio.enums.ColorInterp.blue, rasterio.enums.ColorInterp.alpha]
         return path
     if mode == "mask":
         with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), \

@@ -30,6 +30,24 @@ landuse_options = _stack(
     click.option("--no-layers", is_flag=True, help="Skip the land-use screening."),
 )
 
+sheet_options = _stack(
+    click.option("--historic-map", "historic_maps", multiple=True, metavar="FILE[:EPOCH]|NAME",
+                 help="Historic map sheet to show, e.g. sheet.tif:1896: GeoTIFF, JPEG/PNG with "
+                      "world file and .prj, MBTiles or a {z}/{x}/{y} folder, or a catalogued "
+                      "sheet (repeatable; default: every catalogued historic map covering the "
+                      "site)."),
+    click.option("--no-historic-maps", is_flag=True,
+                 help="Show no catalogued historic map sheet."),
+    click.option("--basemap", default="auto", show_default=True,
+                 metavar="auto|none|osm|NAME|FILE",
+                 help="Base map under the figures: auto (a catalogued base map, else the "
+                      "newest historic sheet), none, osm (OpenStreetMap tiles, fetched once "
+                      "and cached under $AIRQ_HOME), or a map sheet."),
+    click.option("--figure", "figures", multiple=True, metavar="POLLUTANT[:YEAR]|landuse",
+                 help="A panel of the static figure, e.g. no2:2020 (repeatable; default one "
+                      "panel per pollutant for the latest year, and land use)."),
+)
+
 appendix_options = _stack(map_opt, png_opt, svg_opt, report_opt, self_contained_opt,
                           query_text_opt)
 
@@ -81,7 +99,7 @@ def _write(path, write, render) -> None:
 
 def write_appendices(result, *, overwrite: bool, config=None, self_contained: bool = False,
                      query_text: str | None = None, map_path=None, png_path=None,
-                     svg_path=None, report_path=None, rates=()) -> None:
+                     svg_path=None, report_path=None, rates=(), figures=()) -> None:
     """Write the map, figures and report asked for, and say so on stderr.
 
     A map or report path of ``-`` (``airq map -o -``, ``airq report -o -``) writes
@@ -101,12 +119,13 @@ def write_appendices(result, *, overwrite: bool, config=None, self_contained: bo
         if path:
             from airq.render.figures import write_figure
 
-            write_figure(result, path, overwrite=overwrite)
+            write_figure(result, path, overwrite=overwrite, panels=figures)
             click.echo(f"Wrote {path}", err=True)
     if report_path:
         from airq.render.document import render_report_html, write_report
 
         _write(report_path,
                lambda p: write_report(result, p, overwrite=overwrite, query_text=query_text,
-                                      rates=rates),
-               lambda: render_report_html(result, query_text=query_text, rates=rates))
+                                      rates=rates, panels=figures),
+               lambda: render_report_html(result, query_text=query_text, rates=rates,
+                                          panels=figures))

@@ -12,6 +12,7 @@ from airq.cli.appendix_options import (
     png_opt,
     report_opt,
     self_contained_opt,
+    sheet_options,
     svg_opt,
     write_appendices,
 )
@@ -31,11 +32,13 @@ from airq.cli.options import area_options, grid_options, settings_options
 @svg_opt
 @report_opt
 @self_contained_opt
+@sheet_options
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def map_(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
          pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
          bands, layers, no_layers, output, png_path, svg_path, report_path, self_contained,
-         overwrite, grid_units, drop_implausible, **address):
+         historic_maps, no_historic_maps, basemap, figures, overwrite, grid_units,
+         drop_implausible, **address):
     """Write an interactive map of a street: boundaries, grid points by year, land use.
 
     Draws the residential boundaries in orange over OpenStreetMap, a light grey
@@ -54,8 +57,9 @@ def map_(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, 
 
     check_appendices(overwrite, self_contained, "map_path", map_path=output, png_path=png_path,
                      svg_path=svg_path, report_path=report_path)
-    result = assessment_from_params(click.get_current_context().params)
+    result = assessment_from_params(click.get_current_context().params,
+                                    figures=bool(png_path or svg_path or report_path))
     echo_warnings(result.warnings)
     write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,
                      map_path=output, png_path=png_path, svg_path=svg_path,
-                     report_path=report_path)
+                     report_path=report_path, figures=figures)

@@ -6,7 +6,7 @@ import click
 
 from airq.cli import cli
 from airq.cli.address_options import address_options
-from airq.cli.appendix_options import appendix_options
+from airq.cli.appendix_options import appendix_options, sheet_options
 from airq.cli.options import (
     area_options,
     format_opt,
@@ -29,11 +29,13 @@ from airq.cli.options import (
 @format_opt()
 @output_opt
 @appendix_options
+@sheet_options
 @overwrite_opt
 def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
           pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
           bands, layers, no_layers, fmt, output, map_path, png_path, svg_path, report_path,
-          self_contained, query_text, overwrite, grid_units, drop_implausible, **address):
+          self_contained, query_text, historic_maps, no_historic_maps, basemap, figures,
+          overwrite, grid_units, drop_implausible, **address):
     """Modelled annual-mean NO2, PM10 and PM2.5 inside a street's property boundaries.
 
     Pools the grid points (20 m cell centres of the LAEI grids) inside the union
@@ -53,8 +55,9 @@ def query(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs,
 
     check_appendices(overwrite, self_contained, output=output, map_path=map_path,
                      png_path=png_path, svg_path=svg_path, report_path=report_path)
-    result = assessment_from_params(click.get_current_context().params)
+    result = assessment_from_params(click.get_current_context().params,
+                                    figures=bool(png_path or svg_path or report_path))
     emit(result, fmt, output, overwrite)
     write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,
                      query_text=query_text, map_path=map_path, png_path=png_path,
-                     svg_path=svg_path, report_path=report_path)
+                     svg_path=svg_path, report_path=report_path, figures=figures)

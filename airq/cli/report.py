@@ -13,6 +13,7 @@ from airq.cli.appendix_options import (
     png_opt,
     query_text_opt,
     self_contained_opt,
+    sheet_options,
     svg_opt,
     write_appendices,
 )
@@ -37,11 +38,13 @@ from airq.cli.options import area_options, grid_options, settings_options
 @png_opt
 @svg_opt
 @self_contained_opt
+@sheet_options
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def report(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs, grid_crs,
            pollutants, years, edition, config, method, sd, objectives, per_boundary, strict,
            bands, layers, no_layers, output, query_text, rates_path, map_path, png_path,
-           svg_path, self_contained, overwrite, grid_units, drop_implausible, **address):
+           svg_path, self_contained, historic_maps, no_historic_maps, basemap, figures,
+           overwrite, grid_units, drop_implausible, **address):
     """Write the environmental health report for a resident's query, as HTML or A4 PDF.
 
     Writes the appendix an officer attaches to the answer: the query as received,
@@ -66,8 +69,8 @@ def report(boundaries, where, name, boundaries_layer, boundaries_crs, grid_specs
         from airq.read.results_json import read_rates_json
 
         rates = (read_rates_json(rates_path),)
-    result = assessment_from_params(click.get_current_context().params)
+    result = assessment_from_params(click.get_current_context().params, figures=True)
     echo_warnings(result.warnings)
     write_appendices(result, overwrite=overwrite, config=config, self_contained=self_contained,
                      query_text=query_text, report_path=output, map_path=map_path,
-                     png_path=png_path, svg_path=svg_path, rates=rates)
+                     png_path=png_path, svg_path=svg_path, rates=rates, figures=figures)

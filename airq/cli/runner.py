@@ -41,11 +41,15 @@ def build_settings(config, **options):
 def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_crs, grid_specs,
                      grid_crs, pollutants, years, edition, config, method, sd, objectives,
                      per_boundary, strict, bands, layers, no_layers, command, grid_units=None,
-                     drop_implausible=None, **address):
+                     drop_implausible=None, historic_maps=(), no_historic_maps=False,
+                     basemap=None, **address):
     """Read inputs named by the options and run the query pipeline.
 
     ``address`` holds the address options (:data:`airq.cli.address_options.ADDRESS_PARAMS`);
     with a postcode, UPRN, street or point the boundaries are chosen by address.
+    ``historic_maps`` are ``--historic-map`` values (none: every catalogued historic
+    map covering the site, unless ``no_historic_maps``); ``basemap`` is the
+    ``--basemap`` value for figures (None: no base map).
     """
     from airq.analyse.objectives import load_objectives
     from airq.pipeline import choose_grids, run_query
@@ -63,8 +67,32 @@ def build_assessment(boundaries, *, where, name, boundaries_layer, boundaries_cr
     requests, choice = choose_grids(b, requests, years_given=bool(years),
                                     edition_given=bool(edition))
     layer_objs = [] if no_layers else _layers(layers)
+    sheets, base = map_sheet_requests(historic_maps, no_historic_maps, basemap)
     return run_query(b, requests, settings, grid_crs=grid_crs, layers=layer_objs,
-                     command=command, notes=choice)
+                     command=command, notes=choice, sheets=sheets, basemap=base)
+
+
+def map_sheet_requests(historic_maps, no_historic_maps: bool, basemap):
+    """Check ``--historic-map``, ``--no-historic-maps`` and ``--basemap``; return requests.
+
+    Returns ``(sheets, basemap)`` as :func:`airq.pipeline.run_query` takes them.
+    """
+    from airq.read.map_inputs import basemap_request, sheet_requests
+
+    if historic_maps and no_historic_maps:
+        raise click.UsageError("--historic-map and --no-historic-maps cannot be combined")
+    try:
+        sheets = sheet_requests(historic_maps) if historic_maps else \
+            (() if no_historic_maps else None)
+    except InputError as err:
+        raise click.BadParameter(str(err).removeprefix("--historic-map "),
+                                 param_hint="--historic-map") from err
+    try:
+        base = basemap_request(basemap)
+    except InputError as err:
+        raise click.BadParameter(str(err).removeprefix("--basemap "),
+                                 param_hint="--basemap") from err
+    return sheets, base
 
 
 def read_area(boundaries, *, where=(), name=None, boundaries_layer=None, boundaries_crs=None,
@@ -100,8 +128,12 @@ ASSESS_PARAMS = ("where", "name", "boundaries_layer", "boundaries_crs", "grid_sp
                  "drop_implausible")
 
 
-def assessment_from_params(params: dict):
-    """Run :func:`build_assessment` on a command's parsed parameters (click ``ctx.params``)."""
+def assessment_from_params(params: dict, *, figures: bool = False):
+    """Run :func:`build_assessment` on a command's parsed parameters (click ``ctx.params``).
+
+    ``figures`` says whether a figure or report is written (the base map is read only
+    then).
+    """
     import shlex
     import sys
 
@@ -109,7 +141,10 @@ def assessment_from_params(params: dict):
 
     return build_assessment(params["boundaries"], **{k: params[k] for k in ASSESS_PARAMS},
                             **{k: params.get(k) for k in ADDRESS_PARAMS},
-                            command=shlex.join(["airq", *sys.argv[1:]]))
+                            command=shlex.join(["airq", *sys.argv[1:]]),
+                            historic_maps=params.get("historic_maps", ()),
+                            no_historic_maps=params.get("no_historic_maps", False),
+                            basemap=params.get("basemap") if figures else None)
 
 
 def grid_requests(grid_specs, pollutants, years, edition, catalogue: bool = True,

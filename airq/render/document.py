@@ -67,7 +67,8 @@ th { background: #eee; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 .exceeded { color: #b00000; font-weight: bold; }
 figure { margin: 3mm 0; text-align: center; break-inside: avoid; }
-figure img { height: 135mm; max-width: 100%; }
+figure img { width: 100%; height: auto; max-height: 225mm; object-fit: contain; }
+figure.aq img, figure.landuse img { width: auto; max-width: 100%; height: 135mm; }
 figcaption { font-size: 8.5pt; color: #333; text-align: left; margin-top: 1mm; }
 tbody.record { break-inside: avoid; }
 td.notes { font-size: 7.5pt; color: #333; }
@@ -269,6 +270,14 @@ def _sources(a: Assessment, extra_rows=()) -> str:
             what = f"{i['grid']} grid, also combined from"
             licence = _LICENCES["background"]
             sha = i.get("member_sha256") or i["sha256"]
+        elif i["role"] in ("historic-map", "basemap"):
+            when = f" {i['epoch']}" if i.get("epoch") is not None else ""
+            what = f"{'historic map' if i['role'] == 'historic-map' else 'base map'}{when}: " \
+                   f"{i['title']} ({i['format']})"
+            if i.get("format") == "web tiles":
+                name = i["source"]
+            licence = f"as credited: {i['attribution']}"
+            sha = i["sha256"]
         else:
             what = f"{i['role']}: {i.get('name', '')}"
             licence = "as supplied (council or Ordnance Survey terms)"
@@ -299,7 +308,8 @@ def _methods(a: Assessment) -> str:
         if i["crs"] in i["crs_note"] else
         f"{'Grids' if i['role'] == 'grid' else i['role'].capitalize()}: {i['crs']}, "
         f"{i['crs_note']}"
-        for i in a.provenance.inputs if i.get("crs_note")))
+        for i in a.provenance.inputs if i["role"] in ("grid", "boundaries")
+        and i.get("crs_note")))
     items = [
         f"Grid points: the modelled concentrations at the centres of the grid cells "
         f"(method <i>{_e(s['method'])}</i>) that fall inside or on the edge of the "
@@ -311,6 +321,13 @@ def _methods(a: Assessment) -> str:
         f"Objectives: set(s) {_e(', '.join(s['objectives']))}, compared with the mean over "
         "the grid points.",
     ]
+    if a.map_sheets or a.basemap is not None:
+        items.append("Map sheets: each historic sheet (and the figures' base map) is read "
+                     "around the site and its search area, warped from its own coordinate "
+                     "system to Web Mercator for the interactive map and to British National "
+                     "Grid for the figures (bilinear resampling); the sheets are not altered "
+                     "otherwise. Land-use records are drawn on an extract when their map epoch "
+                     "or their dates include its year.")
     if a.area.no_centre_ids:
         ids = ", ".join(a.area.no_centre_ids[:25])
         more = " …" if len(a.area.no_centre_ids) > 25 else ""
@@ -321,22 +338,79 @@ def _methods(a: Assessment) -> str:
             f'<h3>Statistics per grid</h3><ul class="small">{details}</ul>')
 
 
-def _figure(a: Assessment, fmt: str) -> str:
-    from airq.render.figures import pick_samples, render_figure
+class _Figures:
+    """Numbers the report's figures in the order they appear."""
 
-    if a.boundaries_gdf is None:
+    def __init__(self, fmt: str | None, panels=()):
+        self.fmt, self.panels, self.n = fmt, panels, 0
+
+    def embed(self, data: bytes, fmt: str, alt: str, caption: str, cls: str = "") -> str:
+        self.n += 1
+        mime = "image/svg+xml" if fmt == "svg" else "image/png"
+        uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+        return (f'<figure class="{cls}"><img src="{uri}" alt="{_e(alt)}"><figcaption>'
+                f"Figure {self.n}. {caption}</figcaption></figure>")
+
+
+def _air_figure(a: Assessment, figs: _Figures) -> str:
+    from airq.render.figures import render_figure, resolve_panels
+
+    if a.boundaries_gdf is None or not figs.fmt or not a.samples:
         return ""
-    data = render_figure(a, fmt)
-    mime = "image/svg+xml" if fmt == "svg" else "image/png"
-    uri = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-    s = pick_samples(a)
-    what = (f"{POLLUTANTS.get(s.pollutant, s.pollutant)} {s.year}" if s is not None
-            else "the boundaries")
-    return (f'<figure><img src="{uri}" alt="Map of {_e(a.area.name)}: residential boundaries '
-            f'in orange and {_e(what)} at the grid points"><figcaption>Figure 1. The '
-            f"{a.area.n_boundaries} residential property boundaries (orange) and the modelled "
-            f"{_e(what)} annual mean at each grid point used. The interactive map "
-            "(<code>airq map</code>) shows every pollutant and year.</figcaption></figure>")
+    panels = [p for p in resolve_panels(a, figs.panels, landuse=False) if not p.is_landuse]
+    if not panels:
+        return ""
+    data = render_figure(a, figs.fmt, panels=panels)
+    what = ", ".join(f"{POLLUTANTS.get(p.pollutant, p.pollutant)} {p.year}" for p in panels)
+    base = _basemap_note(a)
+    return figs.embed(
+        data, figs.fmt, f"Map of {a.area.name}: residential boundaries in orange and {what} at "
+        "the grid points",
+        f"The {a.area.n_boundaries} residential property boundaries (orange) and the modelled "
+        f"annual mean at each grid point used: {_e(what)}.{base} The interactive map "
+        "(<code>airq map</code>) shows every pollutant and year.", "aq")
+
+
+def _basemap_note(a: Assessment) -> str:
+    if a.basemap is None:
+        return ""
+    b = a.basemap
+    when = f", {b.epoch}" if b.epoch is not None else ""
+    return f" Base map: {_e(b.title)}{_e(when)} ({_e(b.attribution)})."
+
+
+def _landuse_figure(a: Assessment, figs: _Figures) -> str:
+    from airq.render.figures import Panel, render_figure
+
+    if a.land_use is None or a.boundaries_gdf is None or not figs.fmt:
+        return ""
+    data = render_figure(a, figs.fmt, panels=[Panel("landuse")])
+    return figs.embed(
+        data, figs.fmt, f"Land-use records around {a.area.name}",
+        "The site (orange), the search bands (dashed: "
+        f"{_e(', '.join(a.land_use.band_labels[1:]))} from the site boundary) and each land-use "
+        "record's shape with its number, as in the table above." + _basemap_note(a), "landuse")
+
+
+def _historic_maps(a: Assessment, figs: _Figures) -> str:
+    from airq.render.sheet_figures import extract_records, render_extract
+
+    out = ["<p>Extracts of each historic map sheet around the site, oldest first, with the "
+           "site boundary in orange and the land-use records dated to the map's year.</p>"]
+    for sheet in a.map_sheets:
+        when = sheet.epoch if sheet.epoch is not None else "undated"
+        recs = extract_records(a, sheet)
+        nums = ", ".join(str(r.number) for r in recs if r.number is not None)
+        shown = f" Records shown: {_e(nums)}." if nums else ""
+        cover = ("" if sheet.coverage >= 0.999 else
+                 f" The sheet covers {100 * sheet.coverage:.0f}% of the area shown.")
+        out.append(f"<h3>{_e(when)}: {_e(sheet.title)}</h3>")
+        out.append(figs.embed(
+            render_extract(a, sheet, "png"), "png", f"Historic map {when}: {sheet.title}",
+            f"Historic map {_e(when)}: {_e(sheet.title)}. {_e(sheet.attribution)} "
+            f"({_e(sheet.format)}, SHA-256 {_e(sheet.sha256[:12])}…).{shown}{cover}",
+            "extract"))
+    return "".join(out)
 
 
 def embedded_document(a: Assessment, rates=()) -> dict:
@@ -354,7 +428,7 @@ def embedded_document(a: Assessment, rates=()) -> dict:
 
 
 def render_report_html(a: Assessment, *, query_text: str | None = None,
-                       figure: str | None = "svg", rates=()) -> str:
+                       figure: str | None = "svg", rates=(), panels=()) -> str:
     """Render the officer's report as one HTML document (A4 print styles included).
 
     Parameters
@@ -364,17 +438,19 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
     query_text
         The resident's query as received, quoted near the top.
     figure
-        ``svg`` or ``png`` to embed the static map, or None for none.
+        ``svg`` or ``png`` to embed the static maps, or None for none.
     rates
         Rate tables (:class:`~airq.read.results_json.RatesDocument`, from
         ``airq rates -f json``) shown in a section of their own: the health track.
+    panels
+        ``--figure`` values for the air-quality figure (default one panel per pollutant
+        for the latest model year).
 
     Returns
     -------
     str
     """
     p = a.provenance
-    n = 1 if rates else 0  # sections after the rate tables move down one
     run_date = p.run_at[:10]
     css = CSS.replace("VERSION", _e(p.airq_version)).replace("RUNDATE", _e(run_date))
     banner = (f'<div class="banner">{_e(SYNTHETIC_BANNER)}. Every figure in this document '
@@ -401,23 +477,30 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
         f"<dt>Air quality data</dt><dd>{_e(_editions(a))}</dd>",
         f"<dt>Prepared</dt><dd>{_e(run_date)} with airq {_e(p.airq_version)}</dd>",
         "</dl>",
-        "<h2>1. The enquiry</h2>", query,
-        "<h2>2. Summary for the resident</h2>", _summary(a),
-        "<h2>3. Land contamination</h2>", _land_use(a),
-        "<h2>4. Air quality</h2>",
-        "<p>Modelled annual-mean concentrations at the grid points within the residential "
-        "property boundaries, compared with the annual-mean air quality objectives.</p>",
-        _air_quality(a),
-        _figure(a, figure) if figure else "",
-        *(["<h2>5. Cancer rates</h2>", _rates(rates)] if rates else []),
-        f"<h2>{5 + n}. Methods</h2>", _methods(a),
-        f"<h2>{6 + n}. Caveats</h2><ul>" + "".join(f"<li>{_e(c)}</li>" for c in a.caveats)
-        + "</ul>",
     ]
+    figs = _Figures(figure, panels)
+    sections = [("The enquiry", query), ("Summary for the resident", _summary(a)),
+                ("Land contamination", _land_use(a) + _landuse_figure(a, figs))]
+    if a.map_sheets:
+        sections.append(("Historic maps", _historic_maps(a, figs)))
+    sections += [
+        ("Air quality", "<p>Modelled annual-mean concentrations at the grid points within the "
+         "residential property boundaries, compared with the annual-mean air quality "
+         "objectives.</p>" + _air_quality(a) + _air_figure(a, figs)),
+    ]
+    if rates:
+        sections.append(("Cancer rates", _rates(rates)))
+    sections += [
+        ("Methods", _methods(a)),
+        ("Caveats", "<ul>" + "".join(f"<li>{_e(c)}</li>" for c in a.caveats) + "</ul>"),
+    ]
+    for i, (head, body) in enumerate(sections, start=1):
+        parts += [f"<h2>{i}. {head}</h2>", body]
+    n_sources = len(sections) + 1
     if a.warnings:
         parts.append("<h3>Warnings raised during the run</h3><ul>"
                      + "".join(f"<li>{_e(w)}</li>" for w in a.warnings) + "</ul>")
-    parts += [f"<h2>{7 + n}. Data sources</h2>", _sources(a, _rates_sources(rates)),
+    parts += [f"<h2>{n_sources}. Data sources</h2>", _sources(a, _rates_sources(rates)),
               f'<p class="small">Objectives data {_e(p.objectives_version)}; run '
               f"{_e(p.run_at)}" + (f"; command: <code>{_e(p.command)}</code>"
                                   if p.command else "") + ".</p>",
@@ -426,17 +509,18 @@ def render_report_html(a: Assessment, *, query_text: str | None = None,
 
 
 def render_report_pdf(a: Assessment, *, query_text: str | None = None,
-                      figure: str = "svg", rates=()) -> bytes:
+                      figure: str = "svg", rates=(), panels=()) -> bytes:
     """Render the report as an A4 PDF with WeasyPrint (see :func:`render_report_html`)."""
     from weasyprint import HTML
 
-    page = render_report_html(a, query_text=query_text, figure=figure, rates=rates)
+    page = render_report_html(a, query_text=query_text, figure=figure, rates=rates,
+                              panels=panels)
     return HTML(string=page).write_pdf(attachments=[pdf_attachment(embedded_document(a,
                                                                                   rates))])
 
 
 def write_report(a: Assessment, path, *, overwrite: bool = False,
-                 query_text: str | None = None, rates=()) -> Path:
+                 query_text: str | None = None, rates=(), panels=()) -> Path:
     """Write the report to ``path``: HTML or PDF from its suffix, atomically.
 
     ``rates`` are rate tables to show beside the air quality (see
@@ -452,9 +536,10 @@ def write_report(a: Assessment, path, *, overwrite: bool = False,
 
     suffix = Path(path).suffix.lower()
     if suffix in (".html", ".htm"):
-        return write_text(path, render_report_html(a, query_text=query_text, rates=rates),
-                          overwrite)
+        return write_text(path, render_report_html(a, query_text=query_text, rates=rates,
+                                                   panels=panels), overwrite)
     if suffix == ".pdf":
-        return write_bytes(path, render_report_pdf(a, query_text=query_text, rates=rates),
+        return write_bytes(path, render_report_pdf(a, query_text=query_text, rates=rates,
+                                                   panels=panels),
                            overwrite)
     raise InputError(f"{path}: a report is .html or .pdf, not {suffix or 'no suffix'}")

@@ -19,6 +19,13 @@ import numpy as np
 from airq.errors import InputError
 from airq.read.grids import POLLUTANTS
 from airq.render.map_landuse import NUMBER_CSS, bands_layer, landuse_layers, search_bounds_wgs84
+from airq.render.map_overlays import (
+    OVERLAY_CSS,
+    PANE,
+    PANE_Z,
+    opacity_control_js,
+    sheet_overlays,
+)
 from airq.results import SYNTHETIC_BANNER, Assessment, Samples
 
 log = logging.getLogger(__name__)
@@ -275,6 +282,8 @@ def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
                          max_zoom=20, max_native_zoom=src.source.max_zoom,
                          min_zoom=src.source.min_zoom, overlay=False, show=False).add_to(m)
 
+    overlays = _historic_overlays(m, a)
+
     scales = colour_scales(a)
     screening = a.land_use
     if screening is not None:
@@ -298,13 +307,34 @@ def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
     control = folium.LayerControl(collapsed=False, position="topright")
     control.add_to(m)
     name = m.get_name()
-    m.get_root().header.add_child(folium.Element(_CSS.replace("</style>", NUMBER_CSS
-                                                              + "</style>")))
+    m.get_root().header.add_child(folium.Element(_CSS.replace(
+        "</style>", NUMBER_CSS + OVERLAY_CSS + "</style>")))
     js = (_control_js(name, _title_html(a), "topleft", "airq-title leaflet-control")
           + _control_js(name, _legend_html(scales), "bottomright", "airq-legend-box")
+          + opacity_control_js(name, overlays)
           + _collapse_js(name, control.get_name()))
     m.add_child(_script(js))
     return m
+
+
+def _historic_overlays(m, a: Assessment) -> list:
+    """Add the historic map sheets as image overlays clipped to the search area."""
+    if not a.map_sheets:
+        return []
+    import folium
+    from rasterio.warp import transform_bounds
+
+    screening = a.land_use
+    if screening is not None and screening.area is not None:
+        area = screening.band_area(screening.search_m)
+        clip = transform_bounds("EPSG:27700", "EPSG:3857", *area.bounds, densify_pts=21)
+    else:
+        clip = None
+    folium.map.CustomPane(PANE, z_index=PANE_Z, pointer_events=False).add_to(m)
+    overlays = sheet_overlays(a.map_sheets, clip)
+    for overlay, _sheet in overlays:
+        overlay.add_to(m)
+    return overlays
 
 
 #: Below this window width (CSS pixels) the layer control starts collapsed.

@@ -8,6 +8,7 @@ import json
 
 from airq.read.defra import BACKGROUND_NOTE
 from airq.read.grids import POLLUTANTS
+from airq.render.sheets_text import sheet_provenance_line, sheet_summary_lines
 from airq.results import SYNTHETIC_BANNER, Assessment, PollutantResult
 
 FORMATS = ("text", "markdown", "json", "csv")
@@ -149,6 +150,8 @@ def _provenance_lines(a: Assessment) -> list[str]:
             out.append(f"addresses: {Path(i['source']).name} ({i['name']}, "
                        f"{i['n_addresses']} address points), sha256 {i['sha256']}, CRS "
                        f"{i['crs']} ({i['crs_note']})")
+        elif i["role"] in ("historic-map", "basemap"):
+            out.append(sheet_provenance_line(i))
         elif i["role"] != "layer":  # layers are listed with the land-use screening
             out.append(f"{i['role']}: {Path(i['source']).name}, sha256 {i['sha256']}")
     s = p.settings
@@ -207,6 +210,11 @@ def render_text(a: Assessment) -> str:
     lu = _landuse(a, "text")
     if lu:
         lines += [lu.rstrip(), ""]
+    sheets = sheet_summary_lines(a)
+    if sheets:
+        lines.append("Historic map sheets (drawn on the map and in the report):")
+        lines += [f"  {x}" for x in sheets]
+        lines.append("")
     if a.warnings:
         lines.append("Warnings:")
         lines += [f"  - {w}" for w in a.warnings]
@@ -253,6 +261,9 @@ def render_markdown(a: Assessment) -> str:
     lu = _landuse(a, "markdown")
     if lu:
         out += [lu.rstrip(), ""]
+    sheets = sheet_summary_lines(a)
+    if sheets:
+        out += ["## Historic map sheets", ""] + [f"- {x}" for x in sheets] + [""]
     if a.warnings:
         out += ["## Warnings", ""] + [f"- {w}" for w in a.warnings] + [""]
     out += ["## Caveats", ""] + [f"- {c}" for c in a.caveats] + [""]

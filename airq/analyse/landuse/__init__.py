@@ -17,6 +17,7 @@ from airq.analyse.landuse.bands import (
     check_bands,
     compass_direction,
 )
+from airq.analyse.landuse.dated import records_at_epoch
 from airq.analyse.landuse.results import (
     ClassShare,
     LandUseRecord,
@@ -31,4 +32,4 @@ from airq.analyse.landuse.verdicts import date_range_text, describe_record
 __all__ = ["DEFAULT_BANDS_M", "DIRECTIONS", "ClassShare", "LandUseRecord", "LandUseScreening",
            "LayerVerdict", "TimelineEntry", "area_from_boundaries", "band_index", "band_labels",
            "check_bands", "compass_direction", "date_range_text", "describe_record",
-           "landuse_timeline", "screen_landuse"]
+           "landuse_timeline", "records_at_epoch", "screen_landuse"]
