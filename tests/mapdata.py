@@ -175,3 +175,77 @@ def write_sheet_world(folder, stem: str = "sheet", suffix: str = ".png", crs: st
 def site_area():
     """The union of the plots (EPSG:27700)."""
     return shapely.union_all(PLOTS)
+
+
+def lonlat_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The {z}/{x}/{y} tile holding a WGS84 point (the OpenStreetMap wiki's formula)."""
+    import math
+
+    n = 2 ** z
+    x = int((lon + 180.0) / 360.0 * n)
+    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    return x, y
+
+
+def tile_png(colour, size: int = 256) -> bytes:
+    """A plain PNG tile of one colour."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (size, size), tuple(colour)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+#: Colour of the tile holding the site's centre in the tile sets written here.
+TILE_SITE = (220, 30, 30)
+TILE_OTHER = (30, 160, 60)
+
+
+def site_tiles(z: int = 16, radius: int = 2):
+    """``{(x, y): colour}`` of a block of tiles around the site, the site's tile red."""
+    from pyproj import Transformer
+
+    c = site_area().centroid
+    lon, lat = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True).transform(c.x, c.y)
+    cx, cy = lonlat_tile(lon, lat, z)
+    return {(cx + dx, cy + dy): TILE_SITE if (dx, dy) == (0, 0) else TILE_OTHER
+            for dx in range(-radius, radius + 1) for dy in range(-radius, radius + 1)}
+
+
+def write_tile_folder(folder, z: int = 16, radius: int = 2):
+    """Write an XYZ tile folder ``{z}/{x}/{y}.png`` around the site."""
+    for (x, y), colour in site_tiles(z, radius).items():
+        p = folder / str(z) / str(x) / f"{y}.png"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(tile_png(colour))
+    return folder
+
+
+def write_mbtiles(path, z: int = 16, radius: int = 2, attribution: str = "Test Archive"):
+    """Write an MBTiles 1.3 file (TMS rows) around the site."""
+    import sqlite3
+
+    from pyproj import Transformer
+
+    tiles = site_tiles(z, radius)
+    to_wgs = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True)
+    x0, y0, x1, y1 = site_area().buffer(600).bounds
+    w, s = to_wgs.transform(x0, y0)
+    e, n = to_wgs.transform(x1, y1)
+    con = sqlite3.connect(path)
+    try:
+        con.execute("CREATE TABLE metadata (name text, value text)")
+        con.execute("CREATE TABLE tiles (zoom_level integer, tile_column integer, "
+                    "tile_row integer, tile_data blob)")
+        meta = {"name": "Test sheet", "format": "png", "minzoom": str(z), "maxzoom": str(z),
+                "bounds": f"{w},{s},{e},{n}", "attribution": attribution, "type": "overlay",
+                "version": "1"}
+        con.executemany("INSERT INTO metadata VALUES (?, ?)", meta.items())
+        con.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)",
+                        [(z, x, (2 ** z - 1) - y, tile_png(c)) for (x, y), c in tiles.items()])
+        con.commit()
+    finally:
+        con.close()
+    return path

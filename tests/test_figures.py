@@ -18,15 +18,17 @@ def demo_assessment(tmp_path_factory):
 def test_svg_content(demo_assessment):
     from airq.render.figures import render_figure
     from airq.render.maps import BOUNDARY_COLOUR
+    from tests.test_figure_panels import svg_text
 
-    svg = render_figure(demo_assessment, "svg").decode("utf-8")
+    svg = render_figure(demo_assessment, "svg", pollutant="no2").decode("utf-8")
+    text = svg_text(svg)
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
-    assert "Woodlands Avenue: NO2 2020" in svg
-    assert "µg/m³" in svg and "objective 40 µg/m³ (uk): above every value shown" in svg
+    assert "Woodlands Avenue: NO2 2020" in text
+    assert "µg/m³" in svg and "objective 40 µg/m³ (uk): above every value shown" in text
     assert "SYNTHETIC DEMO DATA" in svg
     assert BOUNDARY_COLOUR in svg  # boundaries in orange
     assert "100 m" in svg and ">N<" in svg  # scale bar and north arrow
-    assert "British National Grid (EPSG:27700)" in svg and "No basemap" in svg
+    assert "British National Grid (EPSG:27700)" in text and "No base map." in text
 
 
 def test_objective_marked_when_inside_the_scale(demo_assessment):

@@ -30,6 +30,18 @@ landuse_options = _stack(
     click.option("--no-layers", is_flag=True, help="Skip the land-use screening."),
 )
 
+def _parse_figures(values):
+    """Parse ``--figure`` values into panels (a usage error names the option)."""
+    from airq.errors import InputError
+    from airq.render.figures import parse_panel
+
+    try:
+        return tuple(parse_panel(v) for v in values)
+    except InputError as err:
+        raise click.BadParameter(str(err).removeprefix("--figure "),
+                                 param_hint="--figure") from err
+
+
 sheet_options = _stack(
     click.option("--historic-map", "historic_maps", multiple=True, metavar="FILE[:EPOCH]|NAME",
                  help="Historic map sheet to show, e.g. sheet.tif:1896: GeoTIFF, JPEG/PNG with "
@@ -44,6 +56,7 @@ sheet_options = _stack(
                       "newest historic sheet), none, osm (OpenStreetMap tiles, fetched once "
                       "and cached under $AIRQ_HOME), or a map sheet."),
     click.option("--figure", "figures", multiple=True, metavar="POLLUTANT[:YEAR]|landuse",
+                 callback=lambda _ctx, _param, values: _parse_figures(values),
                  help="A panel of the static figure, e.g. no2:2020 (repeatable; default one "
                       "panel per pollutant for the latest year, and land use)."),
 )
@@ -103,8 +116,13 @@ def write_appendices(result, *, overwrite: bool, config=None, self_contained: bo
     """Write the map, figures and report asked for, and say so on stderr.
 
     A map or report path of ``-`` (``airq map -o -``, ``airq report -o -``) writes
-    the HTML to standard output.
+    the HTML to standard output. The ``--figure`` panels are checked against the
+    result before anything is written.
     """
+    if figures and (png_path or svg_path or report_path):
+        from airq.render.figures import resolve_panels
+
+        resolve_panels(result, figures)
     if map_path:
         from airq.cli.runner import build_settings
         from airq.render.maps import render_map_html, write_map

@@ -8,6 +8,13 @@ import click
 
 from airq.cli import cli
 from airq.cli.catalogue_check import add_check_command
+from airq.cli.map_sheets import (
+    SHEET_KIND_CHOICES,
+    add_sheet,
+    check_sheet_options,
+    list_sheets,
+    sheet_info_text,
+)
 from airq.cli.options import format_opt
 from airq.cli.runner import echoed_warnings
 
@@ -30,8 +37,9 @@ def layers():
 @layers.command("add")
 @click.argument("file", type=click.Path(exists=True))
 @click.option("--name", default=None, help="Name in the catalogue [default: the file name].")
-@click.option("--kind", type=click.Choice(KIND_CHOICES), default=None,
-              help="What the layer records [default: detected, else generic].")
+@click.option("--kind", type=click.Choice(KIND_CHOICES + SHEET_KIND_CHOICES), default=None,
+              help="What the layer records [default: detected, else generic]; historic-map or "
+                   "basemap for a georeferenced map sheet.")
 @click.option("--crs", default=None, metavar="CRS",
               help="CRS of a file that declares none, e.g. EPSG:27700.")
 @click.option("--layer", "source_layer", default=None,
@@ -42,10 +50,15 @@ def layers():
 @click.option("--end-field", default=None, help="Field holding the end date.")
 @click.option("--epoch-field", default=None,
               help="Field holding the map epoch (year): makes a land-use timeline.")
+@click.option("--epoch", type=int, default=None,
+              help="Map sheets: the year the historic map was surveyed or revised.")
+@click.option("--title", default=None, help="Map sheets: the title shown on maps and reports.")
+@click.option("--attribution", default=None,
+              help="Map sheets: whose map it is, shown wherever it is drawn.")
 @click.option("--overwrite", is_flag=True, default=False,
               help="Replace a catalogued layer of the same name.")
 def add(file, name, kind, crs, source_layer, category_field, name_field, start_field,
-        end_field, epoch_field, overwrite):
+        end_field, epoch_field, epoch, title, attribution, overwrite):
     """Check a land-use layer and add it to the catalogue.
 
     Any vector format GDAL reads (polygons, lines or points, any CRS), or a CSV.
@@ -55,12 +68,26 @@ def add(file, name, kind, crs, source_layer, category_field, name_field, start_f
     as they are. Distances are later measured in metres in EPSG:27700.
 
     \b
+    A map sheet (--kind historic-map with --epoch, or --kind basemap) is a
+    georeferenced GeoTIFF, a JPEG/PNG with world file and .prj, MBTiles or a
+    {z}/{x}/{y} tile folder; it is checked and kept unchanged.
+
+    \b
     Examples:
       airq layers add historic_landfill.gpkg --name ea-landfill
       airq layers add uses.shp --crs EPSG:27700 --category-field USE --start-field FROM
       airq layers add landuse_by_epoch.gpkg --epoch-field MAP_YEAR --category-field CLASS
+      airq layers add os_sheet_90SW.tif --kind historic-map --epoch 1896 --title "OS 25 inch"
     """  # noqa: D301  (click's \b marker must be a real backspace)
     from airq.read.catalogue.layers import add_layer
+
+    check_sheet_options(kind, epoch, title, attribution)
+    if kind in SHEET_KIND_CHOICES:
+        add_sheet(file, name=name, kind=kind, epoch=epoch, title=title, attribution=attribution,
+                  overwrite=overwrite, crs=crs, source_layer=source_layer,
+                  category_field=category_field, name_field=name_field,
+                  start_field=start_field, end_field=end_field, epoch_field=epoch_field)
+        return
 
     mapping = {"category": category_field, "name": name_field, "start": start_field,
                "end": end_field, "epoch": epoch_field}
@@ -92,11 +119,12 @@ def list_(fmt):
 
     entries = list_layers()
     if fmt == "json":
-        click.echo(json.dumps([e.to_dict() for e in entries], indent=2))
-    elif not entries:
-        click.echo("No layers yet; add one with `airq layers add FILE`.", err=True)
-    else:
+        list_sheets(fmt, [e.to_dict() for e in entries])
+        return
+    if entries:
         click.echo(render_layer_list(entries), nl=False)
+    if not list_sheets(fmt, [e.name for e in entries]) and not entries:
+        click.echo("No layers yet; add one with `airq layers add FILE`.", err=True)
 
 
 @layers.command("info")
@@ -110,8 +138,14 @@ def info(name, fmt):
       airq layers info ea-landfill
     """  # noqa: D301  (click's \b marker must be a real backspace)
     from airq.read.catalogue.layers import get_layer
+    from airq.read.catalogue.map_sheets import get_map_sheet
     from airq.render.landuse_text import render_layer_info
 
+    sheet = get_map_sheet(name)
+    if sheet is not None:
+        click.echo(json.dumps(sheet.to_dict(), indent=2) if fmt == "json"
+                   else sheet_info_text(sheet), nl=fmt == "json")
+        return
     entry = get_layer(name)
     if fmt == "json":
         click.echo(json.dumps(entry.to_dict(), indent=2))
@@ -131,7 +165,12 @@ def remove(name):
       airq layers remove ea-landfill
     """  # noqa: D301  (click's \b marker must be a real backspace)
     from airq.read.catalogue.layers import remove_layer
+    from airq.read.catalogue.map_sheets import remove_map_sheet
 
+    sheet = remove_map_sheet(name)
+    if sheet is not None:
+        click.echo(f"Removed map sheet {sheet.name!r}.", err=True)
+        return
     entry = remove_layer(name)
     click.echo(f"Removed layer {entry.name!r}.", err=True)
 

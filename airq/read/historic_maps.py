@@ -43,7 +43,7 @@ _EARLIEST_EPOCH = 1500
 
 
 class MapSheetWarning(AirqWarning):
-    """A map sheet covers only part of the area, or lacks an attribution."""
+    """A map sheet lacks an attribution, or a web base map could not be had."""
 
 
 @dataclass(frozen=True)
@@ -353,10 +353,7 @@ def _check_cover(path: Path, extent_bng, around) -> float:
         raise InputError(f"{path} does not cover the site: the sheet spans {x0:.0f}-{x1:.0f} E, "
                          f"{y0:.0f}-{y1:.0f} N and the area {ax0:.0f}-{ax1:.0f} E, "
                          f"{ay0:.0f}-{ay1:.0f} N (EPSG:27700)")
-    if share < 0.999:
-        warnings.warn(f"{path.name} covers {100 * share:.0f}% of the area mapped around the "
-                      "site; the rest of its extract is blank", MapSheetWarning, stacklevel=3)
-    return share
+    return share  # a sheet often covers part of the search area: said in every output
 
 
 def _read_raster(path: Path, request: SheetRequest, around, max_side_px: int) -> MapSheet:
