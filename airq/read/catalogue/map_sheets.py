@@ -82,7 +82,7 @@ class SheetEntry:
     @property
     def path(self) -> Path:
         """The stored copy."""
-        return catalogue_dir() / self.file
+        return catalogue_dir(create=False) / self.file
 
     def request(self) -> SheetRequest:
         """Return the request that reads the stored copy with this entry's provenance."""
@@ -112,15 +112,16 @@ class SheetEntry:
         return cls(**values)
 
 
-def catalogue_dir() -> Path:
-    """Return the map-sheet catalogue folder, ``data_home()/maps``, creating it."""
-    d = data_home() / "maps"
-    d.mkdir(parents=True, exist_ok=True)
+def catalogue_dir(create: bool = True) -> Path:
+    """Return the map-sheet catalogue folder, ``data_home()/maps`` (created unless asked not)."""
+    d = data_home(create=create) / "maps"
+    if create:
+        d.mkdir(parents=True, exist_ok=True)
     return d
 
 
 def _read_index() -> dict[str, SheetEntry]:
-    path = catalogue_dir() / INDEX_NAME
+    path = catalogue_dir(create=False) / INDEX_NAME
     if not path.exists():
         return {}
     try:
