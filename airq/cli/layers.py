@@ -67,7 +67,6 @@ def add(file, name, kind, crs, source_layer, category_field, name_field, start_f
     their fields once here, or leave them unmapped and their attributes are shown
     as they are. Distances are later measured in metres in EPSG:27700.
 
-    \b
     A map sheet (--kind historic-map with --epoch, or --kind basemap) is a
     georeferenced GeoTIFF, a JPEG/PNG with world file and .prj, MBTiles or a
     {z}/{x}/{y} tile folder; it is checked and kept unchanged.

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 import click
 
-from airq.cli.runner import echo_warnings
-from airq.errors import AirqWarning
+from airq.cli.runner import echoed_warnings
 
 #: Kinds of ``airq layers add`` that are map sheets, not land-use layers.
 SHEET_KIND_CHOICES = ("historic-map", "basemap")
@@ -27,16 +25,10 @@ def add_sheet(file, *, name, kind, epoch, title, attribution, overwrite, **land_
     if given:
         opt = "--" + given[0].replace("_", "-").replace("source-layer", "layer")
         raise click.BadParameter(f"is for land-use layers, not a {kind}", param_hint=opt)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", AirqWarning)
+    with echoed_warnings():
         entry = add_map_sheet(file, name=name, kind=kind, epoch=epoch, title=title,
                               attribution=attribution, overwrite=overwrite,
                               taken={e.name for e in list_layers()})
-    for w in caught:
-        if not issubclass(w.category, AirqWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    echo_warnings(dict.fromkeys(str(w.message) for w in caught
-                                if issubclass(w.category, AirqWarning)))
     what = "historic map" if entry.kind == "historic-map" else "base map"
     when = f" {entry.epoch}" if entry.epoch is not None else ""
     x0, y0, x1, y1 = entry.extent_bng
