@@ -62,6 +62,8 @@ class _Progress:
 @click.option("--wide", is_flag=True, help="One row per group instead of per pollutant-year.")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML map of the groups coloured by their worst margin.")
+@click.option("--self-contained", is_flag=True, default=False,
+              help="Inline the --map page's scripts so it works with no internet.")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False), default=None,
               help="CSV of the groups that failed [default: OUTPUT.errors.csv].")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -72,8 +74,8 @@ class _Progress:
 @click.pass_context
 def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_crs, grid_specs,
           grid_crs, pollutants, years, edition, config, method, sd, objectives, per_boundary,
-          strict, bands, layers, output, wide, map_path, errors_path, workers, dask_address,
-          overwrite, addresses, address_columns, grid_units, drop_implausible):
+          strict, bands, layers, output, wide, map_path, self_contained, errors_path, workers,
+          dask_address, overwrite, addresses, address_columns, grid_units, drop_implausible):
     """Air quality for every group of boundaries (every street of a ward) in one table.
 
     Writes one row per group x pollutant x model year (n_points, mean, SD, min,
@@ -129,6 +131,10 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
     check_command_outputs({"-o/--output": output, "the provenance record of -o/--output":
                            None if to_stdout else provenance_path(output),
                            "--errors": errors_path, "--map": map_path}, overwrite)
+    if self_contained and map_path:
+        from airq.render.assets import check_assets
+
+        check_assets()
     spatial = bool(map_path) or fmt != "csv"
     # One row per boundary: rows go to the file grid by grid (London is 18M rows).
     stream = settings.per_boundary and not wide and not (dask_address or workers)
@@ -167,7 +173,7 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
                f"{n_groups} groups (provenance in "
                f"{'the record above' if to_stdout else provenance_path(output).name})", err=True)
     if map_path:
-        write_batch_map(result, map_path, overwrite=overwrite)
+        write_batch_map(result, map_path, overwrite=overwrite, self_contained=self_contained)
         click.echo(f"Wrote {map_path}", err=True)
     if result.partial:
         if errors_path:

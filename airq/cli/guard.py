@@ -74,6 +74,7 @@ def invoke_guarded(invoke, ctx: click.Context):
     """Call ``invoke(ctx)`` (a group's invoke), translating errors and signals."""
     from airq.errors import AirqError
     from airq.outputs import OutputUsageError
+    from airq.render.escape import terminal_safe
 
     with signals_interrupt():
         try:
@@ -83,12 +84,12 @@ def invoke_guarded(invoke, ctx: click.Context):
                 raise click.BadParameter(str(err), param_hint=err.option) from err
             raise click.UsageError(str(err)) from err
         except AirqError as err:
-            raise click.ClickException(str(err)) from err
+            raise click.ClickException(terminal_safe(str(err))) from err
         except OSError as err:
             message = _os_message(err)
             if message is None:
                 raise
-            raise click.ClickException(message) from err
+            raise click.ClickException(terminal_safe(message)) from err
         except Interrupted as err:
             click.echo(f"Error: interrupted ({signal.Signals(err.signum).name}); unfinished "
                        "outputs were removed", err=True)

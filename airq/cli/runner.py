@@ -203,8 +203,10 @@ def echoed_warnings():
 
 def echo_warnings(messages) -> None:
     """Print each warning, in order, to stderr as ``Warning: ...``."""
+    from airq.render.escape import terminal_safe
+
     for text in messages:
-        click.echo(f"Warning: {text}", err=True)
+        click.echo(terminal_safe(f"Warning: {text}"), err=True)
 
 
 def write_or_echo(text: str, output: str | None, overwrite: bool) -> None:
@@ -215,6 +217,12 @@ def write_or_echo(text: str, output: str | None, overwrite: bool) -> None:
         write_text(output, text, overwrite)
         click.echo(f"Wrote {output}", err=True)
     else:
+        import sys
+
+        if sys.stdout.isatty():  # any format: no raw control character reaches a terminal
+            from airq.render.escape import terminal_safe
+
+            text = terminal_safe(text)
         click.echo(text, nl=False)
 
 

@@ -176,7 +176,9 @@ class BatchWriter:
     def _write_csv(self, rows, synthetic):
         import pyarrow.csv as pcsv
 
-        table = _arrow_rows(rows, synthetic)
+        from airq.render.escape import csv_arrow
+
+        table = csv_arrow(_arrow_rows(rows, synthetic))  # no cell runs as a formula
         if self._writer is None:
             self._schema = table.schema
             self._writer = pcsv.CSVWriter(str(self.tmp), table.schema)
@@ -354,8 +356,10 @@ def _columns():
 
 
 def errors_csv(result: BatchResult) -> str:
-    """Return the failed groups and reasons as CSV text."""
-    return result.errors_frame().to_csv(index=False)
+    """Return the failed groups and reasons as CSV text (no cell runs as a formula)."""
+    from airq.render.escape import csv_text
+
+    return csv_text(result.errors_frame())
 
 
 def write_errors(result: BatchResult, path, overwrite: bool = False) -> Path:
@@ -384,6 +388,10 @@ def build_batch_map(result: BatchResult):
     xmin, ymin, xmax, ymax = geo.total_bounds
     m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=14,
                    tiles="OpenStreetMap")
+    # Leaflet, and jQuery for folium's tooltips; not Bootstrap, Font Awesome or
+    # awesome-markers, which this map does not use (each would be a download).
+    m.default_js = [js for js in m.default_js if js[0] in ("leaflet", "jquery")]
+    m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     folium.Choropleth(geo_data=geo[["_key", "geometry"]].to_json(), data=geo,
                       columns=["_key", "worst_margin"], key_on="feature.properties._key",
                       fill_color="RdYlGn_r", fill_opacity=0.7, line_opacity=0.4,
@@ -391,7 +399,9 @@ def build_batch_map(result: BatchResult):
                       legend_name="worst margin against the annual objective (µg/m³; "
                                   "> 0 exceeds)",
                       name="worst margin").add_to(m)
-    folium.GeoJson(geo[[*result.keys, "worst_margin", "geometry"]].to_json(),
+    from airq.render.escape import page_frame
+
+    folium.GeoJson(page_frame(geo[[*result.keys, "worst_margin", "geometry"]]).to_json(),
                    name="groups", style_function=lambda f: {"weight": 0, "fillOpacity": 0},
                    tooltip=folium.GeoJsonTooltip(fields=[*result.keys, "worst_margin"])
                    ).add_to(m)
@@ -402,8 +412,18 @@ def build_batch_map(result: BatchResult):
     return m
 
 
-def write_batch_map(result: BatchResult, path, overwrite: bool = False) -> Path:
-    """Write :func:`build_batch_map` to an HTML file, atomically."""
+def write_batch_map(result: BatchResult, path, overwrite: bool = False,
+                    self_contained: bool = False) -> Path:
+    """Write :func:`build_batch_map` to an HTML file, atomically.
+
+    With ``self_contained`` every script and stylesheet is inlined from the copies
+    shipped in the package, so the map works with no internet (tiles then show nothing).
+    """
     from airq.outputs import write_text
 
-    return write_text(path, build_batch_map(result).get_root().render(), overwrite)
+    page = build_batch_map(result).get_root().render()
+    if self_contained:
+        from airq.render.assets import inline_assets
+
+        page = inline_assets(page)
+    return write_text(path, page, overwrite)

@@ -11,11 +11,11 @@ HTML carries in a script element and the PDF as an attachment, for ``airq verify
 from __future__ import annotations
 
 import base64
-from html import escape
 from pathlib import Path
 
 from airq.read.grids import POLLUTANTS
 from airq.render.embed import html_script, pdf_attachment
+from airq.render.escape import page_text
 from airq.render.text import _editions, _method, area_features, fmt_mean
 from airq.results import SYNTHETIC_BANNER, Assessment
 
@@ -89,7 +89,7 @@ ul { margin: 0 0 2mm 0; padding-left: 5mm; }
 
 
 def _e(x) -> str:
-    return escape("" if x is None else str(x))
+    return page_text(x)
 
 
 def _table(headers, rows, num=()) -> str:

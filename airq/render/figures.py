@@ -25,6 +25,7 @@ import numpy as np
 from airq.errors import InputError
 from airq.read.grids import POLLUTANTS, normalise_pollutant
 from airq.render import figure_parts as fp
+from airq.render.escape import figure_text
 from airq.render.maps import SCALE_COLOURS, data_attribution, objective_for
 from airq.results import SYNTHETIC_BANNER, Assessment, Samples
 
@@ -181,7 +182,8 @@ def _aq_panel(fig, ax, a: Assessment, s: Samples, small: bool) -> str:
     else:
         label = (f"{name} modelled annual mean {s.year}, {s.units}, at {s.cellsize:g} m grid "
                  f"points; {note}")
-    cb.set_label(textwrap.fill(label, 62 if small else 120), fontsize=6.5 if small else 8)
+    cb.set_label(figure_text(textwrap.fill(label, 62 if small else 120)),
+                 fontsize=6.5 if small else 8)
     cb.ax.tick_params(labelsize=6.5 if small else 8)
     panel = f"{name} {s.year}" + (" (Defra 1 km background)" if _background(a, s) else "")
     ax.set_title(panel, fontsize=9 if small else 10, loc="left", weight="bold")
@@ -210,7 +212,7 @@ def _landuse_panel(ax, a: Assessment, small: bool) -> str:
             continue
         seen.add(key)
         handles.append(Patch(facecolor=record_colour(r), edgecolor=record_colour(r), alpha=0.6,
-                             label=f"{r.layer} ({r.kind})"))
+                             label=figure_text(f"{r.layer} ({r.kind})")))
     if any(r.epoch is not None for r in s.records):
         handles.append(Patch(facecolor="#dddddd", edgecolor="#888888",
                              label="land use by map epoch"))
@@ -300,14 +302,14 @@ def build_figure(a: Assessment, *, pollutant: str | None = None, year=None, pane
         fp.north_arrow(axes[0])
         fp.scale_bar(axes[0])
         names = ["residential boundaries"]
-    fig.suptitle(textwrap.fill(_title(a, chosen, names), 64), fontsize=10.5, x=0.01, ha="left",
-                 weight="bold")
+    fig.suptitle(figure_text(textwrap.fill(_title(a, chosen, names), 64)), fontsize=10.5,
+                 x=0.01, ha="left", weight="bold")
     fig.get_layout_engine().set(rect=(0, 0.05 if n == 1 else 0.04, 1,
                                       0.95 if n == 1 else 0.965))
-    fig.text(0.01, 0.004, textwrap.fill(
+    fig.text(0.01, 0.004, figure_text(textwrap.fill(
         f"Coordinates: {fp.crs_text(a.boundaries_gdf.crs)}, grid north up. "
         f"{data_attribution(a)}. {fp.attribution_text(a.basemap)} "
-        f"airq {a.provenance.airq_version}.", 130), fontsize=6.5, va="bottom", ha="left",
+        f"airq {a.provenance.airq_version}.", 130)), fontsize=6.5, va="bottom", ha="left",
         color="#333333")
     return fig
 

@@ -8,7 +8,6 @@ same number.
 from __future__ import annotations
 
 import hashlib
-from html import escape
 
 #: Outline colour per layer kind (records that are not map-epoch land use).
 KIND_COLOURS = {
@@ -61,13 +60,10 @@ def record_style(record) -> dict:
 
 
 def js_safe_html(text) -> str:
-    """Escape text for HTML that folium puts inside a JavaScript template literal.
+    """Escape text for a page (see :func:`airq.render.escape.page_text`)."""
+    from airq.render.escape import page_text
 
-    ``html.escape`` covers ``<>&"'``; a backtick, ``${`` or a backslash would still end
-    or change the template literal, so those become character references too.
-    """
-    return (escape("" if text is None else str(text))
-            .replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;"))
+    return page_text(text)
 
 
 def record_label(record) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from airq.analyse.landuse import LandUseRecord, LandUseScreening, TimelineEntry
 from airq.errors import InputError
+from airq.render.escape import terminal_safe, terminal_text
 
 #: Formats :func:`render_landuse` writes.
 FORMATS = ("text", "markdown", "json")
@@ -60,7 +61,8 @@ def render_landuse(screening: LandUseScreening, fmt: str = "text",
     renderers = {"text": render_text, "markdown": render_markdown, "json": render_json}
     if fmt not in renderers:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    text = render_json(screening, provenance) if fmt == "json" else renderers[fmt](screening)
+    text = render_json(screening, provenance) if fmt == "json" else \
+        terminal_safe(renderers[fmt](screening))
     if screening.synthetic and fmt != "json":
         # Stand-alone output: say plainly that the demo layers are invented.
         banner = "SYNTHETIC DEMO DATA: these land-use layers are invented, not real records"
@@ -175,6 +177,7 @@ def _date_problems(s: LandUseScreening) -> list[str]:
 
 
 def _table(headers: Sequence[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    rows = [[terminal_text(c) for c in row] for row in rows]  # a value is one cell, one line
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
 
     def line(cells):

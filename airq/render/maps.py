@@ -8,7 +8,6 @@ imported here only, never by the analysis modules.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import numpy as np
 
 from airq.errors import InputError
 from airq.read.grids import POLLUTANTS
+from airq.render.escape import page_frame, page_text
 from airq.render.map_landuse import NUMBER_CSS, bands_layer, landuse_layers, search_bounds_wgs84
 from airq.render.map_overlays import (
     OVERLAY_CSS,
@@ -133,11 +133,11 @@ def _legend_html(scales: dict[str, Scale]) -> str:
         else:
             left = 100 * s.position(s.objective)
             mark = (f'<div class="airq-objective-mark" style="left:{left:.1f}%" '
-                    f'title="{html.escape(s.objective_text)}"></div>')
+                    f'title="{page_text(s.objective_text)}"></div>')
             note = f"{s.objective_text}: marked &#9650;"
         rows.append(
             f'<div class="airq-legend-row" data-pollutant="{s.pollutant}">'
-            f'<div class="airq-legend-name">{html.escape(s.name)} ({html.escape(s.units)})</div>'
+            f'<div class="airq-legend-name">{page_text(s.name)} ({page_text(s.units)})</div>'
             f'<div class="airq-legend-bar" style="background:linear-gradient(to right, '
             f'{gradient})">{mark}</div>'
             f'<div class="airq-legend-ticks"><span>{_fmt(s.vmin)}</span>'
@@ -196,18 +196,18 @@ def _control_js(map_name: str, element_html: str, position: str, cls: str) -> st
 def _title_html(a: Assessment) -> str:
     eds = "; ".join(sorted({r.edition_label for r in a.results})) or "no grids"
     years = ", ".join(str(y) for y in a.years)
-    synth = (f'<div class="airq-synthetic">{html.escape(SYNTHETIC_BANNER)}</div>'
+    synth = (f'<div class="airq-synthetic">{page_text(SYNTHETIC_BANNER)}</div>'
              if a.synthetic else "")
-    warned = "".join(f'<div class="airq-warning">Warning: {html.escape(w)}</div>'
+    warned = "".join(f'<div class="airq-warning">Warning: {page_text(w)}</div>'
                      for w in a.warnings if not w.startswith("SYNTHETIC DEMO DATA"))
-    return (f'<div id="airq-title"><h1>Air quality at {html.escape(a.area.name)}</h1>{synth}'
-            + (f"<div>{html.escape(a.area.selection)}</div>" if a.area.selection else "")
+    return (f'<div id="airq-title"><h1>Air quality at {page_text(a.area.name)}</h1>{synth}'
+            + (f"<div>{page_text(a.area.selection)}</div>" if a.area.selection else "")
             + f"<div>{a.area.n_boundaries} residential boundaries (orange); "
-            f"{html.escape(eds)}; model year{'s' if len(a.years) != 1 else ''} "
-            f"{html.escape(years)}</div>"
+            f"{page_text(eds)}; model year{'s' if len(a.years) != 1 else ''} "
+            f"{page_text(years)}</div>"
             f"<div>Modelled annual means, not measurements. airq {a.provenance.airq_version}, "
-            f"run {html.escape(a.provenance.run_at[:10])}</div>{warned}"
-            f'<div class="airq-sources">Data: {html.escape(data_attribution(a))}</div></div>')
+            f"run {page_text(a.provenance.run_at[:10])}</div>{warned}"
+            f'<div class="airq-sources">Data: {page_text(data_attribution(a))}</div></div>')
 
 
 def data_attribution(a: Assessment) -> str:
@@ -276,8 +276,8 @@ def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
     _xyz_layer(m, "Esri.WorldGrayCanvas", "Light grey (Esri)")
     _xyz_layer(m, "Esri.WorldImagery", "Aerial imagery (Esri)")
     for src in historic_sources(tile_settings):
-        folium.TileLayer(tiles=src.url, attr=html.escape(src.attribution),
-                         name=html.escape(f"Historic OS: {src.source.title} "
+        folium.TileLayer(tiles=src.url, attr=page_text(src.attribution),
+                         name=page_text(f"Historic OS: {src.source.title} "
                                           f"({src.source.epochs})"),
                          max_zoom=20, max_native_zoom=src.source.max_zoom,
                          min_zoom=src.source.min_zoom, overlay=False, show=False).add_to(m)
@@ -421,7 +421,7 @@ def _boundaries_layer(a: Assessment, wgs):
             aliases.append(f"{POLLUTANTS.get(key[0], key[0])} {key[1]}")
     fg = folium.FeatureGroup(name="Residential boundaries", show=True)
     folium.GeoJson(
-        gdf.__geo_interface__, name="Residential boundaries",
+        page_frame(gdf).__geo_interface__, name="Residential boundaries",
         style_function=lambda _f: {"color": BOUNDARY_COLOUR, "weight": 2.5,
                                    "fillColor": BOUNDARY_COLOUR, "fillOpacity": 0.08},
         highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.25},
@@ -440,7 +440,8 @@ def _boundary_value(row) -> str:
 def _points_layer(s: Samples, scale: Scale, show: bool):
     import folium
 
-    fg = folium.FeatureGroup(name=f"Grid points: {_sample_name(s)} ({s.units})", show=show)
+    fg = folium.FeatureGroup(name=page_text(f"Grid points: {_sample_name(s)} ({s.units})"),
+                             show=show)
     to_wgs = _transformer(s.crs)
     lon, lat = to_wgs.transform(np.asarray(s.x, float), np.asarray(s.y, float))
     for x, y, v in zip(lon, lat, np.asarray(s.value, float), strict=True):
@@ -449,7 +450,8 @@ def _points_layer(s: Samples, scale: Scale, show: bool):
         colour = scale.colour(float(v))
         folium.CircleMarker([float(y), float(x)], radius=5, color="#222222", weight=0.6,
                             fill=True, fill_color=colour, fill_opacity=0.9,
-                            tooltip=f"{_sample_name(s)}: {_fmt(float(v))} {s.units}").add_to(fg)
+                            tooltip=page_text(f"{_sample_name(s)}: {_fmt(float(v))} {s.units}"),
+                            ).add_to(fg)
     return fg
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -19,7 +18,9 @@ def render_objectives(version: str, rows, fmt: str) -> str:
                           indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=_COLS, lineterminator="\n")
+        from airq.render.escape import SafeDictWriter
+
+        w = SafeDictWriter(buf, fieldnames=_COLS)
         w.writeheader()
         for o in rows:
             w.writerow(o.to_dict())

@@ -8,7 +8,6 @@ JSON.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -226,9 +225,11 @@ def rates_csv(results: Sequence[RateResult]) -> str:
     str
         CSV text with a header row; empty cells where a value is None.
     """
+    from airq.render.escape import SafeDictWriter
+
     names = [f.name for f in fields(RateResult)]
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
+    writer = SafeDictWriter(buf, fieldnames=names)
     writer.writeheader()
     for r in results:
         writer.writerow({k: ("" if v is None else v) for k, v in r.to_dict().items()})
@@ -307,13 +308,16 @@ def render_rates(results: Sequence[RateResult], fmt: str = "text",
         import csv
         import io
 
-        rows = list(csv.DictReader(io.StringIO(text)))
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
         table = next((i for i in provenance["inputs"] if i["role"] == "table"), {})
         extra = {"airq_version": provenance["airq_version"], "run_at": provenance["run_at"],
                  "table_sha256": table.get("sha256", "")}
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=[*(rows[0] if rows else {}), *extra],
-                           lineterminator="\n")
+        from airq.render.escape import SafeDictWriter
+
+        # The rows were neutralised when first written; numbers are text here.
+        w = SafeDictWriter(buf, fieldnames=[*(rows[0] if rows else {}), *extra],
+                           neutralise=False)
         w.writeheader()
         for r in rows:
             w.writerow(r | extra)

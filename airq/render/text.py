@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 from airq.read.defra import BACKGROUND_NOTE
 from airq.read.grids import POLLUTANTS
+from airq.render.escape import terminal_safe, terminal_text
 from airq.render.sheets_text import sheet_provenance_line, sheet_summary_lines
 from airq.results import SYNTHETIC_BANNER, Assessment, PollutantResult
 
@@ -178,7 +178,7 @@ def render_text(a: Assessment) -> str:
     lines = []
     if a.synthetic:
         lines += [f"*** {SYNTHETIC_BANNER} ***", ""]
-    lines += [f"Air quality at {a.area.name}", f"Area: {_area_line(a)}",
+    lines += [f"Air quality at {terminal_text(a.area.name)}", f"Area: {_area_line(a)}",
               f"Inventory: {_editions(a)}", ""]
     for year in a.years:
         lines.append(f"Model year {year} (annual means):")
@@ -196,7 +196,7 @@ def render_text(a: Assessment) -> str:
     lines.append("Method:")
     lines += [f"  {x}" for x in _method(a)]
     if a.area.no_centre_ids:
-        ids = ", ".join(a.area.no_centre_ids[:20])
+        ids = ", ".join(map(terminal_text, a.area.no_centre_ids[:20]))
         more = " ..." if len(a.area.no_centre_ids) > 20 else ""
         lines.append(f"  {len(a.area.no_centre_ids)} boundaries hold no grid point: {ids}{more}")
     lines.append("")
@@ -204,7 +204,8 @@ def render_text(a: Assessment) -> str:
         lines.append("Per boundary:")
         for b in a.per_boundary:
             fb = " (fallback: the cell it lies in)" if b.fallback else ""
-            lines.append(f"  {b.boundary_id:<12} {POLLUTANTS.get(b.pollutant, b.pollutant):<6} "
+            bid = terminal_text(b.boundary_id)
+            lines.append(f"  {bid:<12} {POLLUTANTS.get(b.pollutant, b.pollutant):<6} "
                          f"{b.year} {fmt_mean(b.stats.mean)} (n {b.stats.n_points}){fb}")
         lines.append("")
     lu = _landuse(a, "text")
@@ -232,7 +233,7 @@ def render_markdown(a: Assessment) -> str:
     out = []
     if a.synthetic:
         out += [f"> **{SYNTHETIC_BANNER}**", ""]
-    out += [f"# Air quality at {a.area.name}", "", f"- Area: {_area_line(a)}",
+    out += [f"# Air quality at {terminal_text(a.area.name)}", "", f"- Area: {_area_line(a)}",
             f"- Inventory: {_editions(a)}", ""]
     for year in a.years:
         out += [f"## Model year {year}", "",
@@ -254,7 +255,8 @@ def render_markdown(a: Assessment) -> str:
         out += ["## Per boundary", "", "| boundary | pollutant | year | mean | n | fallback |",
                 "|---|---|---|---|---|---|"]
         for b in a.per_boundary:
-            out.append(f"| {b.boundary_id} | {POLLUTANTS.get(b.pollutant, b.pollutant)} | "
+            pol = POLLUTANTS.get(b.pollutant, b.pollutant)
+            out.append(f"| {terminal_text(b.boundary_id)} | {pol} | "
                        f"{b.year} | {fmt_mean(b.stats.mean)} | {b.stats.n_points} | "
                        f"{b.fallback or ''} |")
         out.append("")
@@ -293,9 +295,13 @@ def render_csv(a: Assessment) -> str:
     """One row per pollutant and year (``level=area``), then per boundary if asked.
 
     Every row carries the run's warnings (joined by `` | ``), so no filter loses them.
+    Text cells that a spreadsheet would run as a formula start with ``'``
+    (:func:`airq.render.escape.csv_cell`).
     """
+    from airq.render.escape import SafeDictWriter
+
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w = SafeDictWriter(buf, fieldnames=CSV_COLUMNS)
     w.writeheader()
     warned = " | ".join(a.warnings)
     for r in a.results:
@@ -319,6 +325,11 @@ def render_csv(a: Assessment) -> str:
 
 
 def render(a: Assessment, fmt: str) -> str:
-    """Render in one of :data:`FORMATS`."""
-    return {"text": render_text, "markdown": render_markdown, "json": render_json,
-            "csv": render_csv}[fmt](a)
+    """Render in one of :data:`FORMATS`.
+
+    Text and Markdown show control characters from the inputs (escape sequences,
+    carriage returns) as visible escapes, never raw (:mod:`airq.render.escape`).
+    """
+    out = {"text": render_text, "markdown": render_markdown, "json": render_json,
+           "csv": render_csv}[fmt](a)
+    return terminal_safe(out) if fmt in ("text", "markdown") else out

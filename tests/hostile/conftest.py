@@ -14,6 +14,7 @@ import pytest
 import shapely
 
 from tests.conftest import write_asc
+from tests.test_browser import recorder  # noqa: F401  (the no-network proxy, for Chromium)
 
 XLL, YLL = 530000.0, 180000.0
 
