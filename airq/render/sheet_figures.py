@@ -13,6 +13,7 @@ from pathlib import Path
 
 from airq.analyse.landuse.dated import records_at_epoch
 from airq.render import figure_parts as fp
+from airq.render.escape import figure_text
 from airq.results import SYNTHETIC_BANNER
 
 #: Size of an extract in inches (A4 text width).
@@ -54,16 +55,17 @@ def build_extract(a, sheet):
     if a.synthetic or sheet.synthetic:
         fp.synthetic_banner(ax, SYNTHETIC_BANNER, fontsize=8)
     when = sheet.epoch if sheet.epoch is not None else "undated"
-    fig.suptitle(textwrap.fill(f"Historic map {when}: {sheet.title}", 90), fontsize=10,
+    fig.suptitle(figure_text(textwrap.fill(f"Historic map {when}: {sheet.title}", 90)),
+                 fontsize=10,
                  x=0.01, ha="left", weight="bold")
     shown = (f"Land-use records dated to {when}: "
              + (", ".join(str(r.number) if r.number is not None else "on site" for r in records)
                 if records else "none") + ". ")
     fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.95))
-    fig.text(0.01, 0.004, textwrap.fill(
+    fig.text(0.01, 0.004, figure_text(textwrap.fill(
         f"Site boundary in orange. {shown}Map: {sheet.attribution} ({sheet.format}, "
         f"{_source_name(sheet)}). Coordinates: {fp.crs_text(fp.BNG)}, grid north "
-        f"up.", 125), fontsize=6.5, va="bottom", ha="left", color="#333333")
+        f"up.", 125)), fontsize=6.5, va="bottom", ha="left", color="#333333")
     return fig
 
 
