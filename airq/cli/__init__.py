@@ -18,10 +18,36 @@ os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+#: Libraries whose own progress messages (``INFO distributed.scheduler: ...``) reach the
+#: officer only with -v.
+CHATTY_LOGGERS = ("distributed", "bokeh", "tornado", "asyncio")
+
+
+class _LibraryFilter(logging.Filter):
+    """Drop chatty libraries' records below WARNING unless -v asked for them."""
+
+    def __init__(self, verbosity: int):
+        super().__init__()
+        self.verbosity = verbosity
+
+    def filter(self, record):  # noqa: D102
+        if self.verbosity > 0 or record.levelno >= logging.WARNING:
+            return True
+        return record.name.split(".", 1)[0] not in CHATTY_LOGGERS
+
+
 def configure_logging(verbosity: int) -> None:
-    """Set the root log level from counted -v/-q flags (WARNING by default)."""
+    """Set the root log level from counted -v/-q flags (WARNING by default).
+
+    Libraries that set their own loggers to INFO (Dask's distributed does on import)
+    are filtered at airq's handler, so their messages need -v.
+    """
     level = max(10, min(50, logging.WARNING - 10 * verbosity))
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        for f in [f for f in handler.filters if isinstance(f, _LibraryFilter)]:
+            handler.removeFilter(f)
+        handler.addFilter(_LibraryFilter(verbosity))
 
 
 class AirqGroup(click.Group):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from airq.cli.options import _stack
+from airq.cli.types import FiniteFloat
 
 #: Parameters these options add to a command.
 ADDRESS_PARAMS = ("addresses", "address_columns", "postcodes", "uprns", "streets", "near",
@@ -34,7 +35,7 @@ address_options = _stack(
     click.option("--near", default=None, metavar="EASTING,NORTHING",
                  help="Boundaries holding the addresses within --radius of this point "
                       "(British National Grid metres)."),
-    click.option("--radius", type=float, default=None, metavar="M",
+    click.option("--radius", type=FiniteFloat(min=0, min_open=True), default=None, metavar="M",
                  help="Distance in metres for --near."),
     click.option("--postcode-directory", type=click.Path(dir_okay=False), default=None,
                  metavar="FILE", help="ONSPD or Code-Point Open: postcode centroids, used only "

@@ -9,6 +9,7 @@ import click
 from airq.cli import cli
 from airq.cli.address_options import address_columns_opt
 from airq.cli.options import format_opt
+from airq.cli.types import CRS_TYPE, check_where
 
 
 @cli.group("boundaries")
@@ -31,10 +32,10 @@ def boundaries():
 @address_columns_opt
 @click.option("--name", default=None,
               help="Name in the catalogue [default: from the file name].")
-@click.option("--where", multiple=True, metavar="COLUMN=VALUE",
+@click.option("--where", multiple=True, metavar="COLUMN=VALUE", callback=check_where,
               help="Keep only these polygons (repeatable; all must hold).")
 @click.option("--boundaries-layer", default=None, help="Layer of a multi-layer file.")
-@click.option("--boundaries-crs", default=None, metavar="CRS",
+@click.option("--boundaries-crs", default=None, metavar="CRS", type=CRS_TYPE,
               help="CRS of a boundaries file that has none, e.g. EPSG:27700.")
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="TOML settings file (address_columns).")

@@ -8,6 +8,7 @@ import click
 
 from airq.cli import cli
 from airq.cli.catalogue_check import add_check_command
+from airq.cli.types import CRS_TYPE
 
 
 @cli.group("grids")
@@ -25,7 +26,7 @@ def grids():
 @click.option("--pollutant", default=None, help="Pollutant, where the file name does not say.")
 @click.option("--year", type=int, default=None, help="Model year, where the name does not say.")
 @click.option("--edition", default=None, help="Inventory edition, e.g. 'LAEI 2019'.")
-@click.option("--grid-crs", default=None, metavar="CRS",
+@click.option("--grid-crs", default=None, metavar="CRS", type=CRS_TYPE,
               help="CRS of a non-LAEI grid that carries none.")
 @click.option("--units", default=None, help="Units of a non-LAEI grid without a units tag.")
 @click.option("--overwrite", is_flag=True, help="Replace an entry for the same grid.")

@@ -17,6 +17,7 @@ from airq.cli.map_sheets import (
 )
 from airq.cli.options import format_opt
 from airq.cli.runner import echoed_warnings
+from airq.cli.types import CRS_TYPE
 
 # Kept literal so `airq --help` need not import geopandas; tests check it matches
 # airq.read.layers.KINDS.
@@ -40,7 +41,7 @@ def layers():
 @click.option("--kind", type=click.Choice(KIND_CHOICES + SHEET_KIND_CHOICES), default=None,
               help="What the layer records [default: detected, else generic]; historic-map or "
                    "basemap for a georeferenced map sheet.")
-@click.option("--crs", default=None, metavar="CRS",
+@click.option("--crs", default=None, metavar="CRS", type=CRS_TYPE,
               help="CRS of a file that declares none, e.g. EPSG:27700.")
 @click.option("--layer", "source_layer", default=None,
               help="Layer of a multi-layer file [default: the first].")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from airq.cli.types import CRS_TYPE, check_where
+
 output_opt = click.option(
     "-o",
     "--output",
@@ -39,20 +41,20 @@ def _stack(*decorators):
 
 
 area_options = _stack(
-    click.option("--where", multiple=True, metavar="COLUMN=VALUE",
+    click.option("--where", multiple=True, metavar="COLUMN=VALUE", callback=check_where,
                  help="Select boundaries (repeatable; all must hold)."),
     click.option("--name", default=None, help="Name of the area in reports "
                  "(default: the --where value or the file name)."),
     click.option("--boundaries-layer", default=None,
                  help="Layer of a multi-layer boundaries file (GeoPackage, GML)."),
-    click.option("--boundaries-crs", default=None, metavar="CRS",
+    click.option("--boundaries-crs", default=None, metavar="CRS", type=CRS_TYPE,
                  help="CRS of a boundaries file that has none, e.g. EPSG:27700."),
 )
 
 grid_options = _stack(
     click.option("--grid", "grid_specs", multiple=True, metavar="POLLUTANT:YEAR=PATH",
                  help="Use this grid file or zip instead of the catalogue (repeatable)."),
-    click.option("--grid-crs", default=None, metavar="CRS",
+    click.option("--grid-crs", default=None, metavar="CRS", type=CRS_TYPE,
                  help="CRS of non-LAEI grid files that carry none."),
     click.option("--pollutant", "pollutants", multiple=True,
                  help="Catalogue pollutants to use: no2, pm10, pm25, nox, pm10d "

@@ -6,6 +6,7 @@ import click
 
 from airq.cli import cli
 from airq.cli.options import format_opt, output_opt, overwrite_opt
+from airq.cli.types import FiniteFloat
 
 
 def _check_forms(table, cases, person_years, standard, reference, reference_rate) -> None:
@@ -35,13 +36,13 @@ def _check_forms(table, cases, person_years, standard, reference, reference_rate
 @click.option("--cases", type=click.IntRange(min=0), help="Observed cases (one-area form).")
 @click.option(
     "--person-years",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min=0, min_open=True),
     help="Person-years at risk, or population (one-area form).",
 )
 @click.option("--area", default="area", show_default=True, help="Name for the one-area form.")
 @click.option(
     "--multiplier",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min=0, min_open=True),
     default=100_000,
     show_default=True,
     help="Rates per this many person-years.",
@@ -68,7 +69,7 @@ def _check_forms(table, cases, person_years, standard, reference, reference_rate
 @click.option("--reference", metavar="AREA", help="Area in TABLE to compare every area with.")
 @click.option(
     "--reference-rate",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(min=0),
     metavar="RATE",
     help="Compare crude rates with this rate (per --multiplier).",
 )

@@ -14,11 +14,16 @@ def parse_bands(text: str | None):
     """Parse ``--bands 0,50,250,500`` into a tuple of floats (None if not given)."""
     if text is None:
         return None
+    import math
+
     try:
         bands = tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError as err:
         raise click.BadParameter("must be distances in metres, e.g. 0,50,250,500",
                                  param_hint="--bands") from err
+    if not all(math.isfinite(b) for b in bands):
+        raise click.BadParameter(f"{text!r}: every distance must be a finite number of "
+                                 "metres, e.g. 0,50,250,500", param_hint="--bands")
     if not bands or any(b < 0 for b in bands) or list(bands) != sorted(set(bands)):
         raise click.BadParameter("must be increasing distances >= 0, e.g. 0,50,250,500",
                                  param_hint="--bands")
@@ -168,10 +173,13 @@ def grid_requests(grid_specs, pollutants, years, edition, catalogue: bool = True
         requests = [replace(parse_grid_spec(s), units=units) for s in grid_specs]
     except InputError as err:
         raise click.BadParameter(str(err), param_hint="--grid") from err
+    try:
+        chosen = [normalise_pollutant(p) for p in pollutants]
+    except InputError as err:
+        raise click.BadParameter(str(err), param_hint="--pollutant") from err
     if requests or not catalogue:
         return requests
-    return select_grids([normalise_pollutant(p) for p in pollutants] or None,
-                        list(years) or None, edition)
+    return select_grids(chosen or None, list(years) or None, edition)
 
 
 def _layers(names):

@@ -11,15 +11,16 @@ import click
 from airq.cli import cli
 from airq.cli.address_options import address_options
 from airq.cli.options import format_opt, output_opt, overwrite_opt
+from airq.cli.types import CRS_TYPE, check_where
 
 
 @cli.command("screen")
 @click.argument("boundaries", type=click.Path(dir_okay=False), required=False)
-@click.option("--where", multiple=True, metavar="COLUMN=VALUE",
+@click.option("--where", multiple=True, metavar="COLUMN=VALUE", callback=check_where,
               help="Select boundaries (repeatable; all must hold).")
 @click.option("--boundaries-layer", default=None,
               help="Layer of a multi-layer boundaries file (GeoPackage, GML).")
-@click.option("--boundaries-crs", default=None, metavar="CRS",
+@click.option("--boundaries-crs", default=None, metavar="CRS", type=CRS_TYPE,
               help="CRS of a boundaries file that has none, e.g. EPSG:27700.")
 @click.option("--layer", "layers", multiple=True, metavar="NAME|FILE",
               help="Land-use layer to search (repeatable; default: every catalogued layer).")

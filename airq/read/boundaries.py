@@ -280,12 +280,22 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
         raise
     except Exception as err:  # pyogrio / GDAL raise several error types for unreadable files
         raise InputError(f"cannot read boundaries from {p}: {err}") from err
+    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
+        raise InputError(f"{p.name} has no geometry column: boundaries must be polygons "
+                         "(GeoPackage, GeoJSON, Shapefile, GML or GeoParquet), not a plain table")
     n_features = len(gdf)
     if n_features == 0:
         raise InputError(f"{p.name} holds no features")
     from airq.read.grids import canonical_crs, sha256_file
 
-    if gdf.crs is None:
+    implied = _geojson_without_crs(p)
+    if implied and crs is not None:
+        # RFC 7946: a GeoJSON file has no CRS member and is WGS84; GDAL says EPSG:4326
+        # for it. --boundaries-crs is how to read an older file in other coordinates.
+        gdf = gdf.set_crs(crs, allow_override=True)
+        crs_note = (f"stated by the user ({crs}); the GeoJSON file has no 'crs' member "
+                    "(longitude/latitude by RFC 7946 otherwise)")
+    elif gdf.crs is None:
         if crs is None:
             raise CRSError(f"{p.name} has no CRS; pass --boundaries-crs "
                            "(e.g. EPSG:27700 for British National Grid, EPSG:4326 for GPS)")
@@ -294,8 +304,12 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
     elif crs is not None and canonical_crs(gdf.crs.to_string()) != canonical_crs(crs):
         raise CRSError(f"{p.name} has CRS {gdf.crs.to_string()} but --boundaries-crs says {crs}; "
                        "leave out --boundaries-crs or correct the file")
+    elif implied:
+        crs_note = ("longitude/latitude: a GeoJSON file without a 'crs' member "
+                    "is WGS84 by RFC 7946")
     else:
         crs_note = "from the file"
+    _check_geographic_range(gdf, p, implied, given=crs is not None)
     filters = parse_where(where)
     sel = _select(gdf, filters, p) if filters else gdf
     n_selected = len(sel)
@@ -351,6 +365,56 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
                       id_column=id_col, layer=layer, synthetic=is_synthetic(p, sha256=sha),
                       all_valid=still_invalid == 0, notes=tuple(notes),
                       dropped_not_polygon=n_nonpoly, crs_given=crs, member=member)
+
+
+#: Bytes read from each end of a GeoJSON file to find a top-level "crs" member.
+_GEOJSON_PEEK = 1 << 20
+
+
+def _geojson_without_crs(p: Path) -> bool:
+    """Whether ``p`` is a GeoJSON file with no ``crs`` member (WGS84 by RFC 7946)."""
+    import re
+
+    if p.suffix.lower() not in (".geojson", ".json"):
+        return False
+    try:
+        size = p.stat().st_size
+        with p.open("rb") as fh:
+            head = fh.read(_GEOJSON_PEEK)
+            tail = b""
+            if size > 2 * _GEOJSON_PEEK:
+                fh.seek(size - _GEOJSON_PEEK)
+                tail = fh.read()
+            elif size > _GEOJSON_PEEK:
+                tail = fh.read()
+    except OSError:
+        return False
+    return re.search(rb'"crs"\s*:', head + tail) is None
+
+
+def _check_geographic_range(gdf, p: Path, implied: bool, given: bool) -> None:
+    """Refuse longitude/latitude boundaries whose numbers cannot be degrees.
+
+    Projected metres (British National Grid eastings of 500,000) read as degrees give
+    nonsense distances and areas; the usual cause is a GeoJSON file without a ``crs``
+    member holding BNG coordinates, or a file labelled with the wrong CRS.
+    """
+    if gdf.crs is None or not gdf.crs.is_geographic or len(gdf) == 0:
+        return
+    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
+    if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+        return
+    looks_bng = 0 <= minx and maxx <= 700_000 and 0 <= miny and maxy <= 1_300_000
+    hint = (" They look like British National Grid metres: pass --boundaries-crs EPSG:27700"
+            if looks_bng else " Pass --boundaries-crs with the CRS they are in")
+    if given:
+        hint = " Check --boundaries-crs"
+    why = ("a GeoJSON file without a 'crs' member is longitude/latitude (WGS84) by its "
+           "specification (RFC 7946)" if implied else
+           f"the file says its CRS is {gdf.crs.to_string()}, which is in degrees")
+    raise CRSError(f"{p.name}: {why}, but its coordinates run x {minx:,.0f} to {maxx:,.0f}, "
+                   f"y {miny:,.0f} to {maxy:,.0f}, outside longitude -180..180 and latitude "
+                   f"-90..90.{hint}.")
 
 
 def reproject_to(gdf, crs: str):

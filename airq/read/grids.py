@@ -461,6 +461,24 @@ def canonical_crs(crs) -> str:
     return _crs_key(crs if isinstance(crs, str) else str(crs))
 
 
+def _refuse_degrees(info, display: str) -> None:
+    """Refuse a grid in a geographic CRS: its cells are degrees, not the metres airq reports.
+
+    Cell sizes, distances and the "20 m grid point" wording all assume a projected
+    grid; a longitude/latitude grid must be projected first.
+    """
+    from pyproj import CRS
+
+    try:
+        geographic = CRS.from_user_input(info.crs).is_geographic
+    except Exception:  # an unusual WKT that PROJ cannot read: left to the readers
+        return
+    if geographic:
+        raise InputError(f"grid {display} is in degrees ({info.crs}), not metres; project it "
+                         "first, e.g. `gdalwarp -t_srs EPSG:27700 -tr 20 20 in.tif out.tif`, "
+                         "then use the projected file")
+
+
 # --- readers -----------------------------------------------------------------------------
 
 def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
@@ -547,6 +565,7 @@ def read_grid(source: str | Path | GridSource, *, pollutant: str | None = None,
                      or is_demo_checksum(fr.tags.get("airq_sha256"))
                      or is_synthetic(src.path, sha256=info.sha256))
             info = dataclasses.replace(info, synthetic=found)
+    _refuse_degrees(info, src.display)
     if info.crs_assumed:
         # One wording for every grid, so a run over many grids reports it once.
         what = "Defra background map" if info.background else "LAEI grid"

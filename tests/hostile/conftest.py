@@ -94,6 +94,31 @@ def readonly_dir(tmp_path):
 
 
 @pytest.fixture
+def freezable_dir(tmp_path):
+    """A folder to fill, then make read-only: (folder, freeze). Root: a tmpfs remounted ro."""
+    target = tmp_path / "frozen"
+    if os.geteuid() != 0:
+        target.mkdir()
+
+        def freeze():
+            for p in [target, *target.rglob("*")]:
+                if p.is_dir():
+                    p.chmod(0o555)
+
+        yield target, freeze
+        for p in [target, *target.rglob("*")]:
+            if p.is_dir():
+                p.chmod(0o755)
+        return
+    with _mounted(target, "size=4m") as t:
+        def freeze():
+            subprocess.run(["mount", "-o", "remount,ro", str(t)], check=True,
+                           capture_output=True)
+
+        yield t, freeze
+
+
+@pytest.fixture
 def full_dir(tmp_path):
     """A real small disk (tmpfs of 64 kB) that fills up while airq writes."""
     with _mounted(tmp_path / "full", "size=64k") as t:

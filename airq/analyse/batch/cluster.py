@@ -10,7 +10,10 @@ import numpy as np
 from airq.analyse.batch.inputs import gen_grids
 from airq.analyse.batch.plan import _Parcels
 from airq.analyse.batch.stats import _compute
-from airq.errors import AirqWarning
+from airq.errors import AirqWarning, InputError
+
+#: Seconds to wait for a Dask scheduler before giving up with an error.
+CONNECT_TIMEOUT_S = 10
 
 # --------------------------------------------------------------------------- dask
 
@@ -39,7 +42,14 @@ def _compute_dask(parcels: _Parcels, boundaries, items, settings, selected, per_
                                dashboard_address=None)
         address = cluster.scheduler_address
     try:
-        with Client(address) as client:
+        try:
+            client = Client(address, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise InputError(
+                f"cannot reach the Dask scheduler at {address} ({err}); check the address "
+                "(e.g. tcp://10.0.0.5:8786) and that the scheduler is running, or use "
+                "--workers N for a cluster on this machine") from err
+        with client:
             n = len(parcels.names)
             k = n_partitions or max(2, 2 * len(client.scheduler_info()["workers"]))
             k = max(1, min(k, n))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -42,7 +43,11 @@ def read_csv_layer(path: Path, crs: str | None):
         if wkt in lower:
             col = lower[wkt]
             try:
-                geoms = shapely.from_wkt(df[col].replace("", None), on_invalid="raise")
+                # Blank cells are no geometry. Built as Python objects: under pandas 3 a
+                # string column's missing values are NaN, which shapely refuses.
+                texts = np.array([t if isinstance(t, str) and t.strip() else None
+                                  for t in df[col]], dtype=object)
+                geoms = shapely.from_wkt(texts, on_invalid="raise")
             except shapely.errors.GEOSException as err:
                 raise InputError(f"{path}: column {col} holds text that is not WKT") from err
             frame = gpd.GeoDataFrame(df.drop(columns=[col]), geometry=geoms, crs=None)
