@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from airq import demo_addresses
+from airq import demo_addresses, demo_maps
 from airq.demo_editions import (
     DEFRA_DIR_REL,
     DEFRA_FILES,
@@ -174,6 +174,9 @@ class DemoFiles:
     defra
         Two Defra background map CSVs (fictional west and east authorities, model
         year 2021); written, not catalogued.
+    historic_map
+        A SYNTHETIC historic map sheet of an 1896 epoch (paletted GeoTIFF, EPSG:27700)
+        drawn from the demo's fictional geography; not an Ordnance Survey map.
     """
 
     root: Path
@@ -190,6 +193,7 @@ class DemoFiles:
     inspire_zip: Path | None = None
     addresses: Path | None = None
     defra: tuple[Path, ...] = ()
+    historic_map: Path | None = None
 
 
 def _grid_relpath(year: int, pollutant: str, suffix: str = ".asc") -> Path:
@@ -240,6 +244,7 @@ def _data_files() -> list[tuple[Path, str]]:
         (NATIONAL_BROWNFIELD_REL, national_brownfield_description()),
     ]  # fmt: skip
     files += demo_addresses.description()
+    files += demo_maps.description()
     return files
 
 
@@ -767,6 +772,21 @@ def _manifest_text(folder: Path, entries: Iterable[tuple[Path, str]], staging: P
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
+def _write_historic_sheet(path: Path) -> None:
+    """Draw the SYNTHETIC 1896 sheet from the demo's geography (before the 1920s roads)."""
+    from shapely import LineString, Point
+
+    roads = [(LineString(r.coords), r.half_width_m) for r in _ROADS
+             if not r.name.startswith("Eastern Avenue")]  # the arterial opened in the 1920s
+    built = [layer for kind, layer in _epoch_layers(1895) if kind == "residential"]
+    # farmsteads and the forge, as on a rural sheet of the 1890s
+    built += [_box(546820, 187430, 546860, 187460), _box(548150, 188240, 548185, 188265),
+              Point(546600, 187160).buffer(8, 4)]
+    ponds = [Point(547010, 188110).buffer(22, 8), Point(548320, 188330).buffer(16, 8)]
+    index, transform = demo_maps.sheet_index(roads, LineString(_RAILWAY), built, ponds)
+    demo_maps.write_sheet(path, index, transform)
+
+
 def _write_all(staging: Path) -> None:
     """Write every demo file under ``staging`` (same relative layout as the final root)."""
     import pyogrio
@@ -803,6 +823,7 @@ def _write_all(staging: Path) -> None:
     onsud = staging / demo_addresses.ONSUD_REL
     onsud.parent.mkdir(parents=True, exist_ok=True)
     onsud.write_text(demo_addresses.onsud_csv(plots), encoding="utf-8", newline="\n")
+    _write_historic_sheet(staging / demo_maps.SHEET_REL)
 
     data = _data_files()
     for folder in (_GRID_DIR, _BOUNDARY_DIR):
@@ -902,6 +923,7 @@ def write_demo(root: Path, overwrite: bool = False) -> DemoFiles:
         inspire_zip=root / demo_addresses.INSPIRE_ZIP_REL,
         addresses=root / demo_addresses.ONSUD_REL,
         defra=tuple(root / DEFRA_DIR_REL / name for name in DEFRA_FILES),
+        historic_map=root / demo_maps.SHEET_REL,
     )  # fmt: skip
 
 

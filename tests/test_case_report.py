@@ -254,17 +254,17 @@ def test_report_with_rates(tmp_path_factory, monkeypatch, runner, tmp_path):
     assert res.exit_code == 0, res.stderr
     page = out.read_text("utf-8")
     heads = re.findall(r"<h2>([^<]+)</h2>", page)
-    assert heads[:8] == ["1. The enquiry", "2. Summary for the resident",
-                         "3. Land contamination", "4. Air quality", "5. Cancer rates",
-                         "6. Methods", "7. Caveats", "8. Data sources"]
-    section = page[page.index("5. Cancer rates"):page.index("6. Methods")]
+    assert heads[:9] == ["1. The enquiry", "2. Summary for the resident",
+                         "3. Land contamination", "4. Historic maps", "5. Air quality",
+                         "6. Cancer rates", "7. Methods", "8. Caveats", "9. Data sources"]
+    section = page[page.index("6. Cancer rates"):page.index("7. Methods")]
     for row in ("LSOA of interest", "367.3 (290.8, 457.8)", "Barking and Dagenham CCG",
                 "385.2 (376.9, 393.6)", "England", "545.7 (545.1, 546.2)",
                 "significantly higher than Barking and Dagenham CCG"):
         assert row in section
     assert "Crude rate intervals: Byar&#x27;s method." in section
     sha = hashlib.sha256(rates.read_bytes()).hexdigest()
-    sources = page[page.index("8. Data sources"):]
+    sources = page[page.index("9. Data sources"):]
     assert sha in section and sha in sources
     assert hashlib.sha256(table.read_bytes()).hexdigest() in sources  # the table it came from
     bad = tmp_path / "bad.json"

@@ -119,7 +119,7 @@ def test_layout(files):
     every = [*files.grids, files.grid_csv, files.boundaries, files.boundaries_wgs84,
              *files.layers, *files.markers, files.manifest, files.boundaries_manifest,
              files.laei2022_zip, files.brownfield_national, *files.defra,
-             files.inspire_zip, files.addresses]  # fmt: skip
+             files.inspire_zip, files.addresses, files.historic_map]  # fmt: skip
     assert all(p.is_file() and p.stat().st_size > 0 for p in every)
     # Nothing else: no staging folder left behind, no sidecars.
     written = {p for p in root.rglob("*") if p.is_file()}
@@ -535,3 +535,14 @@ def test_interrupted_run_leaves_no_final_files(tmp_path, monkeypatch):
         demo.write_demo(tmp_path)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     assert not list(tmp_path.glob(".airq-demo-*"))
+
+
+def test_synthetic_historic_sheet(files):
+    from airq.read.historic_maps import SheetRequest, read_map_sheet
+
+    sheet = read_map_sheet(SheetRequest(str(files.historic_map), 1896), None)
+    assert sheet.synthetic and sheet.format == "GeoTIFF" and sheet.crs == "EPSG:27700"
+    assert "SYNTHETIC" in sheet.attribution or "synthetic" in sheet.attribution
+    assert "not an Ordnance Survey sheet" not in sheet.title  # title comes from the catalogue
+    assert sheet.extent_bng == (546300.0, 186300.0, 548700.0, 188700.0)
+    assert (sheet.image[..., 3] == 255).all()

@@ -35,7 +35,8 @@ def demo(root, no_register, overwrite):
 
     files = write_demo(Path(root), overwrite=overwrite)
     click.echo(f"Wrote SYNTHETIC DEMO DATA under {files.root}: {len(files.grids)} grids, "
-               f"boundaries {files.boundaries}, {len(files.layers)} land-use layers; not "
+               f"boundaries {files.boundaries}, {len(files.layers)} land-use layers, a "
+               f"historic map sheet {files.historic_map}; not "
                f"catalogued: {files.laei2022_zip} (LAEI 2022 layout), "
                f"{files.defra[0].parent} (Defra background maps), "
                f"{files.brownfield_national} (national brownfield layout)", err=True)
@@ -55,6 +56,14 @@ def demo(root, no_register, overwrite):
         kind, mapping = DEMO_LAYER_MAPPINGS.get(layer.stem, (None, None))
         e = add_layer(layer, kind=kind, mapping=mapping, overwrite=True)
         click.echo(f"Catalogued land-use layer {e.name}", err=True)
+    if files.historic_map is not None:
+        from airq import demo_maps
+        from airq.read.catalogue.map_sheets import add_map_sheet
+
+        sheet = add_map_sheet(files.historic_map, name=demo_maps.SHEET_NAME, kind="historic-map",
+                              epoch=demo_maps.SHEET_EPOCH, title=demo_maps.SHEET_TITLE,
+                              attribution=demo_maps.SHEET_ATTRIBUTION, overwrite=True)
+        click.echo(f"Catalogued historic map {sheet.name} ({sheet.epoch})", err=True)
     if files.inspire_zip is not None:
         from airq.selection import catalogue_boundaries
 
