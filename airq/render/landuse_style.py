@@ -59,13 +59,6 @@ def record_style(record) -> dict:
             "opacity": 1.0}
 
 
-def js_safe_html(text) -> str:
-    """Escape text for a page (see :func:`airq.render.escape.page_text`)."""
-    from airq.render.escape import page_text
-
-    return page_text(text)
-
-
 def record_label(record) -> str:
     """Return a short plain-text label: name, else reference, category or layer."""
     return record.name or record.reference or record.category or record.layer

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 
 from airq.analyse.landuse.bands import DIRECTION_WORDS
-from airq.render.landuse_style import js_safe_html, label_points, record_label, record_style
+from airq.render.escape import page_text
+from airq.render.landuse_style import label_points, record_label, record_style
 
 #: Colour of the search-band outlines.
 BAND_COLOUR = "#c51b7d"
@@ -57,7 +58,7 @@ def popup_html(r) -> str:
     notes = notes_cell(r, width=160)
     if notes:
         rows.append(("Notes", notes))
-    body = "".join(f"<tr><th>{js_safe_html(k)}</th><td>{js_safe_html(v)}</td></tr>"
+    body = "".join(f"<tr><th>{page_text(k)}</th><td>{page_text(v)}</td></tr>"
                    for k, v in rows)
     return f'<table class="airq-popup">{body}</table>'
 
@@ -65,7 +66,7 @@ def popup_html(r) -> str:
 def tooltip_html(r) -> str:
     """Return a record's tooltip: its number and label."""
     prefix = f"{r.number}. " if r.number is not None else ""
-    return js_safe_html(prefix + record_label(r))
+    return page_text(prefix + record_label(r))
 
 
 def _group_name(r) -> str:
@@ -108,7 +109,7 @@ def landuse_layers(screening) -> list:
                   " layer.bindTooltip(feature.properties.tooltip_html, {sticky: true}); }")
     for name, items in groups.items():
         epoch_group = items[0][0].epoch is not None
-        fg = folium.FeatureGroup(name=js_safe_html(name), show=not epoch_group)
+        fg = folium.FeatureGroup(name=page_text(name), show=not epoch_group)
         features = []
         styles = {}
         for i, (r, g) in enumerate(items):
@@ -125,7 +126,7 @@ def landuse_layers(screening) -> list:
                 "geometry": json.loads(_geojson(g)),
             })
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": features}, name=js_safe_html(name),
+            {"type": "FeatureCollection", "features": features}, name=page_text(name),
             style_function=lambda f, styles=styles: styles[f["id"]],
             highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.5},
             on_each_feature=bind,

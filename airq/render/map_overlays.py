@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from airq.render.landuse_style import js_safe_html
+from airq.render.escape import page_text
 
 #: Opacity a historic overlay opens with.
 DEFAULT_OPACITY = 0.8
@@ -65,8 +65,8 @@ def sheet_overlays(sheets, search_bounds_3857) -> list:
         name = overlay_name(sheet)
         overlay = folium.raster_layers.ImageOverlay(
             image=png_data_uri(rgba), bounds=[[south, west], [north, east]],
-            name=js_safe_html(name), opacity=DEFAULT_OPACITY, show=(i == 0), pixelated=False,
-            attribution=js_safe_html(f"{name}: {sheet.attribution}"),
+            name=page_text(name), opacity=DEFAULT_OPACITY, show=(i == 0), pixelated=False,
+            attribution=page_text(f"{name}: {sheet.attribution}"),
             className=f"airq-historic airq-historic-{i}", interactive=False, pane=PANE)
         out.append((overlay, sheet))
     return out
@@ -77,9 +77,9 @@ def opacity_control_js(map_name: str, overlays) -> str:
     if not overlays:
         return ""
     rows = "".join(
-        f'<label>{js_safe_html(overlay_name(sheet))}'
+        f'<label>{page_text(overlay_name(sheet))}'
         f'<input type="range" min="0" max="100" value="{int(DEFAULT_OPACITY * 100)}" '
-        f'data-airq-overlay="{i}" aria-label="opacity of {js_safe_html(overlay_name(sheet))}">'
+        f'data-airq-overlay="{i}" aria-label="opacity of {page_text(overlay_name(sheet))}">'
         f"</label>" for i, (_, sheet) in enumerate(overlays))
     body = f"<b>Historic map opacity</b>{rows}"
     names = "[" + ", ".join(o.get_name() for o, _ in overlays) + "]"
