@@ -156,7 +156,7 @@ def _aq_panel(fig, ax, a: Assessment, s: Samples, small: bool) -> str:
     gdf = a.boundaries_gdf
     bounds = fp.frame(ax, gdf.total_bounds)
     if a.basemap is not None:
-        fp.draw_basemap(ax, a.basemap, bounds, alpha=0.85, crs=str(gdf.crs))
+        fp.draw_basemap(ax, a.basemap, bounds, alpha=0.55, crs=str(gdf.crs))
     fp.draw_site(ax, gdf, linewidth=1.0 if small else 1.4)
     vals = np.asarray(s.value, float)
     ok = np.isfinite(vals)
@@ -200,7 +200,7 @@ def _landuse_panel(ax, a: Assessment, small: bool) -> str:
     base = area.bounds if area is not None else a.boundaries_gdf.to_crs(fp.BNG).total_bounds
     bounds = fp.frame(ax, base, aspect=1.15, pad_share=0.03, pad_m=5)
     if a.basemap is not None:
-        fp.draw_basemap(ax, a.basemap, bounds, alpha=0.8)
+        fp.draw_basemap(ax, a.basemap, bounds, alpha=0.7)
     if s.area is not None:
         fp.draw_bands(ax, s)
     fp.draw_site(ax, a.boundaries_gdf.to_crs(fp.BNG), linewidth=1.0)
@@ -277,12 +277,13 @@ def build_figure(a: Assessment, *, pollutant: str | None = None, year=None, pane
     n = max(1, len(chosen))
     ncols = 1 if n == 1 else 2
     nrows = math.ceil(n / ncols)
-    height = A4_FIGSIZE[1] if n == 1 else 0.6 + nrows * 3.55
+    height = A4_FIGSIZE[1] if n == 1 else 0.8 + nrows * 3.9
     fig = Figure(figsize=(A4_WIDTH_IN, height), dpi=100, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     small = n > 1
     names = []
     for ax, p in zip(axes, chosen, strict=False):
+        ax.set_anchor("N")  # equal-aspect maps sit under their titles, not above them
         if p.is_landuse:
             names.append(_landuse_panel(ax, a, small))
         else:
@@ -302,10 +303,10 @@ def build_figure(a: Assessment, *, pollutant: str | None = None, year=None, pane
         fp.north_arrow(axes[0])
         fp.scale_bar(axes[0])
         names = ["residential boundaries"]
-    fig.suptitle(figure_text(textwrap.fill(_title(a, chosen, names), 64)), fontsize=10.5,
-                 x=0.01, ha="left", weight="bold")
-    fig.get_layout_engine().set(rect=(0, 0.05 if n == 1 else 0.04, 1,
-                                      0.95 if n == 1 else 0.965))
+    title = textwrap.fill(_title(a, chosen, names), 64)
+    fig.suptitle(figure_text(title), fontsize=10.5, x=0.01, ha="left", weight="bold")
+    # keep the panels clear of the footer (the title has its own room)
+    fig.get_layout_engine().set(rect=(0, 0.45 / height, 1, 1 - 0.45 / height))
     fig.text(0.01, 0.004, figure_text(textwrap.fill(
         f"Coordinates: {fp.crs_text(a.boundaries_gdf.crs)}, grid north up. "
         f"{data_attribution(a)}. {fp.attribution_text(a.basemap)} "

@@ -152,6 +152,8 @@ def _legend_html(scales: dict[str, Scale]) -> str:
 
 _CSS = """
 <style>
+.leaflet-control-layers-expanded {max-width: 330px;}
+.leaflet-control-layers-list label {white-space: normal;}
 .airq-legend {background: rgba(255,255,255,.92); padding: 6px 8px; font: 11px/1.3 sans-serif;
   border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.4); width: 230px;}
 .airq-legend-title {font-weight: bold; margin-bottom: 4px;}
