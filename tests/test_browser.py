@@ -29,7 +29,8 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed"),
 ]
 
-PROBE = """<script>
+#: Start of every probe: records console errors and uncaught exceptions in window.__airq.
+PROBE_HEAD = """<script>
 window.__airq = {errors: [], exceptions: []};
 (function () {
   var err = console.error;
@@ -40,7 +41,9 @@ window.__airq = {errors: [], exceptions: []};
   window.addEventListener('error', function (e) {
     if (e.message) { window.__airq.exceptions.push(e.message); }
   });
-  window.addEventListener('load', function () {
+"""
+
+PROBE = PROBE_HEAD + """  window.addEventListener('load', function () {
     setTimeout(function () {
       var q = function (s) { return document.querySelectorAll(s).length; };
       var layers = Array.prototype.map.call(
@@ -127,6 +130,25 @@ def chromium(args, user_dir, proxy_port, timeout=60):
              "--hide-scrollbars"]
     return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True,
                           timeout=timeout, check=False)
+
+
+def run_probe(page: str, probe: str, folder: Path, proxy_port: int,
+              window: str = "1280,900"):
+    """Load ``page`` with ``probe`` at the top of its head in Chromium; return what it saw.
+
+    The probe writes its findings as JSON into ``<pre id="airq-probe">``; returns
+    ``(findings, completed process)``.
+    """
+    import html as _html
+
+    probed = folder / "probed.html"
+    probed.write_text(page.replace("<head>", "<head>" + probe, 1), encoding="utf-8")
+    run = chromium(["--virtual-time-budget=8000", f"--window-size={window}", "--dump-dom",
+                    probed.as_uri()], folder / "profile-probe", proxy_port)
+    assert run.returncode == 0, run.stderr[-2000:]
+    m = re.search(r'<pre id="airq-probe">(.*?)</pre>', run.stdout, re.S)
+    assert m, f"probe did not report; stderr: {run.stderr[-2000:]}"
+    return json.loads(_html.unescape(m.group(1))), run
 
 
 def test_self_contained_map_in_chromium(demo_assessment, tmp_path, recorder):

@@ -13,8 +13,6 @@ On boundaries airq has never seen, a landfill polygon and a historic GeoTIFF she
 
 from __future__ import annotations
 
-import html
-import json
 import re
 import shutil
 import subprocess
@@ -26,24 +24,19 @@ from pyproj import Transformer
 
 from airq.cli import cli
 from tests import mapdata
-from tests.test_browser import CHROMIUM, chromium, recorder  # noqa: F401 (fixture)
+from tests.test_browser import (  # noqa: F401 (recorder is a fixture)
+    CHROMIUM,
+    PROBE_HEAD,
+    chromium,
+    recorder,
+    run_probe,
+)
 from tests.test_map_shapes import landuse_features
 
 HALF = 20037508.342789244
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
-PROBE = """<script>
-window.__airq = {errors: [], exceptions: []};
-(function () {
-  var err = console.error;
-  console.error = function () {
-    window.__airq.errors.push(Array.prototype.join.call(arguments, ' '));
-    return err.apply(console, arguments);
-  };
-  window.addEventListener('error', function (e) {
-    if (e.message) { window.__airq.exceptions.push(e.message); }
-  });
-  window.addEventListener('load', function () {
+PROBE = PROBE_HEAD + """  window.addEventListener('load', function () {
     setTimeout(function () {
       var map = null;
       for (var k in window) {
@@ -142,14 +135,7 @@ def test_map_with_landfill_and_historic_sheet_in_chromium(runner, unseen, record
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
 
     # 2. Chromium, offline: where things are drawn
-    probed = unseen / "probed.html"
-    probed.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
-    run = chromium(["--virtual-time-budget=8000", "--window-size=1200,900", "--dump-dom",
-                    probed.as_uri()], unseen / "profile1", recorder.server_address[1])
-    assert run.returncode == 0, run.stderr[-2000:]
-    m = re.search(r'<pre id="airq-probe">(.*?)</pre>', run.stdout, re.S)
-    assert m, run.stderr[-2000:]
-    seen = json.loads(html.unescape(m.group(1)))
+    seen, _run = run_probe(page, PROBE, unseen, recorder.server_address[1], "1200,900")
     assert seen["exceptions"] == [] and seen["errors"] == []
     assert seen["zoom"] == int(seen["zoom"])
     assert any(label.startswith("Historic map 1896: sheet") for label in seen["layers"])
