@@ -4,7 +4,6 @@ network refused. Nothing comes from a checkout, npm or the internet."""
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM, PROBE, chromium, recorder  # noqa: F401
+from tests.test_browser import CHROMIUM, PROBE, recorder, run_probe  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,14 +96,7 @@ def test_wheel_ships_assets_and_renders_offline(tmp_path, recorder):  # noqa: F8
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
     assert "/* airq/static/leaflet/dist/leaflet.js: leaflet 1.9.3, BSD-2-Clause */" in page
 
-    probed = work / "probed.html"
-    probed.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
-    run = chromium(["--virtual-time-budget=8000", "--window-size=1280,900", "--dump-dom",
-                    probed.as_uri()], tmp_path / "profile", recorder.server_address[1])
-    assert run.returncode == 0, run.stderr[-2000:]
-    m = re.search(r'<pre id="airq-probe">(.*?)</pre>', run.stdout, re.S)
-    assert m, f"probe did not report; stderr: {run.stderr[-2000:]}"
-    seen = json.loads(html.unescape(m.group(1)))
+    seen, _chromium = run_probe(page, PROBE, tmp_path, recorder.server_address[1])
     assert seen["leaflet"] == "1.9.3" and seen["containers"] == 1, seen
     assert seen["exceptions"] == [] and seen["errors"] == []
     assert seen["layer_control"] == 1 and seen["fullscreen"] == 1 and seen["measure"] == 1

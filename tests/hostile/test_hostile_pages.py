@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import re
 import subprocess
 from pathlib import Path
@@ -266,7 +265,7 @@ window.addEventListener('load', function () {
                                 '.leaflet-control-layers-list label, #airq-title, h1, td, th')
         .forEach(function (e) { texts.push(e.textContent); });
       var pre = document.createElement('pre');
-      pre.id = 'airq-xss-probe';
+      pre.id = 'airq-probe';
       pre.textContent = JSON.stringify({pwned: window.__pwned === undefined ? null :
                                         window.__pwned, opened: opened, texts: texts,
                                         maps: maps.length, errors: errors});
@@ -278,17 +277,10 @@ window.addEventListener('load', function () {
 
 
 def _in_chromium(page: str, tmp: Path, recorder) -> dict:
-    from tests.test_browser import chromium
+    from tests.test_browser import run_probe
 
     tmp.mkdir(parents=True, exist_ok=True)
-    probed = tmp / "probed.html"
-    probed.write_text(page.replace("</body>", OPEN_ALL + "</body>", 1), encoding="utf-8")
-    run = chromium(["--virtual-time-budget=10000", "--window-size=1280,900", "--dump-dom",
-                    probed.as_uri()], tmp / "profile", recorder.server_address[1])
-    assert run.returncode == 0, run.stderr[-2000:]
-    m = re.search(r'<pre id="airq-xss-probe">(.*?)</pre>', run.stdout, re.S)
-    assert m, f"probe did not report; stderr: {run.stderr[-2000:]}"
-    return json.loads(html.unescape(m.group(1)))
+    return run_probe(page, OPEN_ALL, tmp, recorder.server_address[1])[0]
 
 
 @pytest.mark.slow
