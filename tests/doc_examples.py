@@ -109,7 +109,7 @@ def _examples(body: list[str], first_line: int) -> list[Example]:
         cmd = body[k][2:]
         while cmd.endswith("\\") and k + 1 < len(body):
             k += 1
-            cmd = cmd[:-1] + "\n" + body[k]
+            cmd = cmd + "\n" + body[k]  # bash reads backslash-newline as a continuation
         k += 1
         expected = []
         while k < len(body) and not body[k].startswith("$ "):
