@@ -16,7 +16,8 @@ The convention (docs/CONTRIBUTING-docs.md):
   must run.
 
 Each page runs in its own temporary folder, shown as ``/tmp/airq-example``, with its own home
-folder shown as ``~`` (so the airq data directory is ``~/.local/share/airq``).
+folder shown as ``~``; the airq data directory is the default ``~/.local/share/airq``, also
+given as ``$AIRQ_HOME``.
 """
 
 from __future__ import annotations
@@ -133,6 +134,9 @@ def environment(root: Path, home: Path, bindir: Path) -> dict[str, str]:
                PATH=os.pathsep.join([str(bindir), str(Path(sys.executable).parent),
                                      env.get("PATH", "")]))
     env.pop("XDG_DATA_HOME", None)
+    # The data directory is the platform default under the page's home, and is also named
+    # by AIRQ_HOME so that pages can show commands that use "$AIRQ_HOME".
+    env["AIRQ_HOME"] = str(home / ".local" / "share" / "airq")
     return env
 
 
