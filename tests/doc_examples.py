@@ -208,9 +208,15 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 
 
 def expects_failure(expected: list[str], command: str) -> bool:
-    """Whether the page shows the command failing (an error, a usage message, ``$?``)."""
-    return (any(line.startswith(("Error:", "Usage:")) for line in expected)
-            or "$?" in command or "||" in command)
+    """Whether the page accounts for the command's non-zero exit status.
+
+    It does when it shows an error, a usage message or a failed check, tests ``$?``, or
+    shows the whole output (no ``...`` line), which the comparison has then checked line
+    by line (``airq verify`` and ``airq grids check`` report differences with exit 1).
+    """
+    return (any(line.startswith(("Error:", "Usage:", "FAILED")) for line in expected)
+            or "$?" in command or "||" in command
+            or (bool(expected) and not any(line.strip() == "..." for line in expected)))
 
 
 def diff(expected: list[str], actual: list[str]) -> str:
@@ -222,3 +228,80 @@ def diff(expected: list[str], actual: list[str]) -> str:
 def today_iso() -> str:
     """Today's date (for messages)."""
     return dt.date.today().isoformat()
+
+
+# ----------------------------------------------------------------------------- updating
+
+def run_page(path: Path, workdir: Path, update: bool = False) -> list[str]:
+    """Run a page's examples in ``workdir``; return the failures (and rewrite the page).
+
+    With ``update``, every example whose output differs gets the normalised output it
+    printed written into the page in place of what it showed (review with ``git diff``).
+    """
+    from airq import __version__
+
+    page = parse_page(path)
+    cwd, home = workdir / "work", workdir / "home"
+    cwd.mkdir(parents=True)
+    home.mkdir()
+    env = environment(Path.cwd(), home, python_bin(workdir / "bin"))
+    if not page.fresh:
+        status, out = run_command("airq demo", cwd, env)
+        if status:
+            return [f"airq demo failed:\n{out}"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    replacements: list[tuple[int, int, list[str]]] = []
+    failures: list[str] = []
+    for block in page.blocks:
+        if block.skip:
+            continue
+        if block.kind == "python":
+            proc = subprocess.run([sys.executable, "-c", block.code], cwd=cwd, env=env,
+                                  capture_output=True, text=True)
+            if proc.returncode:
+                failures.append(f"{path.name}:{block.line}: Python block failed\n{proc.stderr}")
+            continue
+        for ex in block.examples:
+            status, out = run_command(ex.command, cwd, env)
+            actual = normalise(out, cwd=cwd, home=home, version=__version__)
+            expected = normalise("\n".join(ex.expected), version=__version__)
+            same = matches(expected, actual)
+            if same and (status == 0 or expects_failure(expected, ex.command)):
+                continue
+            failures.append(f"{path.name}:{ex.line}: $ {ex.command} (exit {status})\n"
+                            + (diff(expected, actual) if not same else
+                               "exited non-zero but the page shows no error"))
+            if same:
+                continue
+            first = ex.line + ex.command.count("\n")  # 1-based line of the last command line
+            replacements.append((first, first + len(ex.expected), actual))
+    if update and replacements:
+        for start, stop, new in sorted(replacements, reverse=True):
+            lines[start:stop] = new
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python tests/doc_examples.py [--update] PAGE...``: run pages, show (or write) diffs."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--update", action="store_true",
+                        help="write what each differing example printed into the page")
+    parser.add_argument("pages", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    bad = 0
+    for page in args.pages:
+        with tempfile.TemporaryDirectory(prefix="docs-") as tmp:
+            failures = run_page(page.resolve(), Path(tmp), update=args.update)
+        for f in failures:
+            print(f, end="\n\n")
+        print(f"{page}: {len(failures)} example(s) differ{' (page updated)' if args.update and failures else ''}")
+        bad += bool(failures)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
