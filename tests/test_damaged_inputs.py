@@ -290,8 +290,8 @@ def test_null_geometries_are_counted_and_strict_fails(runner, tmp_path):
     assert note in doc["warnings"] and f"Warning: {note}" in res.stderr
     assert doc["area"]["n_boundaries"] == 49 and doc["area"]["boundaries"]["n_selected"] == 54
     text = query(runner, tmp_path, tmp_path / f"{NAME}.asc", fmt="text").stdout
-    assert ("Area: 49 of 54 features of plots.gpkg with street=Orchard Close (5 dropped: 5 with "
-            "no or empty geometry)") in text and note in text
+    assert ("Area: 49 boundaries of plots.gpkg (street=Orchard Close: 54 of its 54 features; "
+            "5 dropped: 5 with no or empty geometry)") in text and note in text
     assert_one_line_error(query(runner, tmp_path, tmp_path / f"{NAME}.asc", "--strict",
                                 "--grid-crs", "EPSG:27700"), re.escape(note))
 

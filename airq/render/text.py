@@ -54,23 +54,28 @@ def _line(r: PollutantResult) -> str:
 
 
 def area_features(a: Assessment) -> str:
-    """Say how many of the file's selected features were used.
+    """Say which boundaries were used, out of the features selected and in the file.
 
-    E.g. ``49 of 54 features of plots.gpkg with street=Woodlands Avenue (5 dropped: 5
-    with no or empty geometry)``.
+    E.g. ``49 boundaries of plots.gpkg (street=Orchard Close: 54 of its 300 features;
+    5 dropped: 5 with no or empty geometry)``.
     """
     from pathlib import Path
 
     b = a.area.boundaries
-    where = f" with {', '.join(b['where'])}" if b["where"] else ""
-    used, selected = a.area.n_boundaries, b.get("n_selected", a.area.n_boundaries)
+    used = a.area.n_boundaries
+    selected = b.get("n_selected", used)
+    in_file = b.get("n_features", selected)
     dropped = []
     if b.get("dropped_empty"):
         dropped.append(f"{b['dropped_empty']} with no or empty geometry")
     if b.get("dropped_not_polygon"):
         dropped.append(f"{b['dropped_not_polygon']} not polygons")
-    note = f" ({selected - used} dropped: {', '.join(dropped)})" if dropped else ""
-    return f"{used} of {selected} features of {Path(b['source']).name}{where}{note}"
+    note = f"; {selected - used} dropped: {', '.join(dropped)}" if dropped else ""
+    if b["where"]:
+        which = f"{', '.join(b['where'])}: {selected} of its {in_file} features"
+    else:
+        which = f"all {in_file} features"
+    return f"{used} boundaries of {Path(b['source']).name} ({which}{note})"
 
 
 def _area_line(a: Assessment) -> str:
