@@ -133,6 +133,9 @@ def test_per_boundary_marks_fallback_and_drops_nothing(runner, unseen, tmp_path)
         assert b["fallback"] == (pb["fallback"] or "")
         if pb["mean"] is not None:
             assert float(b["mean"]) == pytest.approx(pb["mean"], abs=2e-6)
+        if pb["sd"] is None:  # a fallback row has one cell and no SD, in both
+            assert b["sd"] == "" and pb["fallback"] == "containing-cell"
+        else:
             assert float(b["sd"]) == pytest.approx(pb["sd"], abs=2e-6)
 
 
@@ -399,3 +402,48 @@ def test_sigkill_midway_leaves_no_output_and_next_run_cleans_up(unseen, tmp_path
     assert sorted(p.name for p in out.parent.iterdir()) == ["plots.csv",
                                                             "plots.csv.provenance.json"]
     assert len(pd.read_csv(out)) == 2 * len(gdf)
+
+
+def test_wide_table_counts_its_own_rows_and_fallback_is_missing_not_empty_text(runner, unseen,
+                                                                               tmp_path):
+    """docs/batch.md: --wide says how many rows the file holds; an unused fallback is a
+    missing value (empty CSV cell, null in Parquet), never the text ""."""
+    grids, gdf, plots = unseen
+    wide = tmp_path / "wide.csv"
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", *_grid_args(grids),
+                              "--wide", "-o", str(wide)], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    n_groups = gdf["street"].nunique()
+    assert len(pd.read_csv(wide)) == n_groups
+    assert f"{n_groups} rows, {n_groups} groups" in res.stderr
+    prov = json.loads((tmp_path / "wide.csv.provenance.json").read_text())
+    assert prov["output"]["rows"] == prov["provenance"]["n_rows"] == n_groups
+    assert prov["provenance"]["layout"] == "wide"
+    for suffix, read in ((".csv", pd.read_csv), (".parquet", gpd.read_parquet)):
+        out = tmp_path / f"plots{suffix}"
+        res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", "--per-boundary",
+                                  *_grid_args(grids), "-o", str(out)], catch_exceptions=False)
+        assert res.exit_code == 0, res.stderr
+        rows = read(out)
+        assert set(rows["fallback"].dropna()) == {"containing-cell"}
+        assert rows["fallback"].isna().any()
+        assert rows.loc[rows["fallback"].notna(), "sd"].isna().all()  # one cell: no SD
+    assert ',"",' not in (tmp_path / "plots.csv").read_text()
+
+
+def test_batch_land_use_category_is_the_one_screen_gives(runner, tmp_path):
+    """docs/batch.md: landfill and brownfield records have no category field; batch names
+    them as airq screen does (historic landfill, brownfield land)."""
+    res = runner.invoke(cli, ["demo", "--dir", str(tmp_path)], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    out = tmp_path / "streets.csv"
+    plots = tmp_path / "boundaries" / "demo" / "residential_plots.gpkg"
+    for layer, category in (("historic_landfill", "historic landfill"),
+                            ("brownfield_register", "brownfield land")):
+        res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", "--year", "2020",
+                                  "--layer", layer, "-o", str(out), "--overwrite"],
+                            catch_exceptions=False)
+        assert res.exit_code == 0, res.stderr
+        rows = pd.read_csv(out)
+        found = rows[rows["landuse_layer"] == layer]
+        assert len(found) and set(found["landuse_category"]) == {category}

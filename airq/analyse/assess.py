@@ -333,7 +333,8 @@ def _per_boundary(zones, geoms, ids, grid: Grid, ddof: int, comps,
         if i in fallback_vals or counts[i] == 0:
             v = fallback_vals.get(i, np.nan)
             nan = bool(np.isnan(v))
-            st = Stats(0 if nan else 1, 1 if nan else 0, None if nan else v, None if nan else 0.0,
+            # One cell: its value, and no SD (a spread of one value is not measured).
+            st = Stats(0 if nan else 1, 1 if nan else 0, None if nan else v, None,
                        None if nan else v, None if nan else v, None if nan else v)
             fb = "containing-cell"
         else:

@@ -125,7 +125,10 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
                               per_boundary=per_boundary, strict=strict,
                               bands_m=parse_bands(bands), drop_implausible=drop_implausible)
     to_stdout = is_stdout(output)
-    fmt = "csv" if to_stdout else output_format(output)
+    try:
+        fmt = "csv" if to_stdout else output_format(output)
+    except AirqError as err:
+        raise click.BadParameter(str(err), param_hint="-o/--output") from err
     if errors_path is None and not to_stdout:
         errors_path = str(default_errors_path(output))
     check_command_outputs({"-o/--output": output, "the provenance record of -o/--output":
@@ -165,10 +168,10 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
                 # Demo grids mark the table too, not only demo boundaries.
                 writer.synthetic = writer.synthetic or bool(result.provenance.get("synthetic"))
                 writer.write(result.wide() if wide else result.rows, geometry=result.geometry)
-            finish_batch(writer, result)
+            recorded = finish_batch(writer, result, wide=wide)
     read_warnings = [str(w.message) for w in caught if issubclass(w.category, AirqWarning)]
     echo_warnings(dict.fromkeys([*read_warnings, *result.warnings]))  # each once
-    n_groups, n_rows = result.provenance["n_groups"], result.provenance["n_rows"]
+    n_groups, n_rows = recorded["n_groups"], recorded["n_rows"]
     click.echo(f"Wrote {'standard output' if to_stdout else output}: {n_rows} rows, "
                f"{n_groups} groups (provenance in "
                f"{'the record above' if to_stdout else provenance_path(output).name})", err=True)

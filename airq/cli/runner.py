@@ -31,8 +31,15 @@ def parse_bands(text: str | None):
 
 
 def parse_objective_sets(values) -> tuple[str, ...] | None:
-    """Split repeatable, comma-separated ``--objectives`` values."""
+    """Split repeatable, comma-separated ``--objectives`` values; unknown sets: usage error."""
+    from airq.analyse.objectives import load_objectives
+
     sets = tuple(s.strip() for v in values for s in v.split(",") if s.strip())
+    if sets:
+        try:
+            load_objectives().select(sets)
+        except InputError as err:
+            raise click.BadParameter(str(err), param_hint="--objectives") from err
     return sets or None
 
 

@@ -215,9 +215,19 @@ class BatchWriter:
         """
         import pyarrow.parquet as pq
 
+        import pyarrow as pa
+
         buf = io.BytesIO()
         sample.iloc[:1].to_parquet(buf, index=False)
         schema = pq.read_schema(io.BytesIO(buf.getvalue()))
+        # A column empty in the first row (no fallback, no verdict) has Arrow's null type
+        # there: give it the type of its values (text or true/false), so later rows fit.
+        for i, f in enumerate(schema):
+            if pa.types.is_null(f.type):
+                values = sample[f.name].dropna()
+                kind = pa.bool_() if len(values) and all(
+                    isinstance(v, bool) for v in values) else pa.string()
+                schema = schema.set(i, pa.field(f.name, kind))
         meta = dict(schema.metadata or {})
         geo = json.loads(meta[b"geo"])
         col = geo["columns"][geo["primary_column"]]
@@ -340,13 +350,23 @@ def write_batch(result: BatchResult, path, wide: bool = False, overwrite: bool =
     return Path(path)
 
 
-def finish_batch(writer: BatchWriter, result: BatchResult) -> None:
-    """Finish ``writer`` with the provenance of ``result`` (and its errors and warnings)."""
+def finish_batch(writer: BatchWriter, result: BatchResult, wide: bool = False) -> dict:
+    """Finish ``writer`` with the provenance of ``result`` (and its errors and warnings).
+
+    ``n_rows`` is what the file holds (one row per group with ``wide``).
+
+    Returns
+    -------
+    dict
+        The provenance recorded with the output.
+    """
     prov = {**result.provenance, "warnings": list(result.warnings),
-            "n_errors": len(result.errors),
+            "n_errors": len(result.errors), "n_rows": writer.n_rows,
+            "layout": "wide" if wide else "long",
             "failed_groups": sorted({e.group for e in result.errors})}
     columns = [*result.keys, *_columns()]
     writer.finish(prov, empty_columns=columns)
+    return prov
 
 
 def _columns():

@@ -10,6 +10,7 @@ import pandas as pd
 from shapely.errors import ShapelyError
 
 from airq.analyse.batch.plan import _Parcels, _unions
+from airq.analyse.landuse.results import record_category
 from airq.read.layers.core import LandUseWarning, UnusableLayer
 
 
@@ -47,7 +48,10 @@ def _nearest_landuse(parcels: _Parcels, layers: Sequence, bands_m) -> pd.DataFra
         layer_name[gi] = layer.name
         cat_col = layer.mapping.get("category")
         name_col = layer.mapping.get("name")
-        category[gi] = layer.gdf[cat_col].to_numpy(dtype=object)[fi] if cat_col else None
+        # The category airq screen gives the record: the mapped field, else the kind's own
+        # (historic landfill, brownfield land, former industrial use).
+        values = layer.gdf[cat_col].to_numpy(dtype=object)[fi] if cat_col else [None] * len(fi)
+        category[gi] = [record_category(layer.kind, v) for v in values]
         name[gi] = layer.gdf[name_col].to_numpy(dtype=object)[fi] if name_col else None
     found = np.isfinite(best)
     band = np.full(n, "none within " + f"{edges[-1]:g} m", dtype=object)

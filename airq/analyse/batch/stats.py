@@ -60,8 +60,9 @@ def _frame(keys: dict, grid, gs, selected, fallback: np.ndarray, extra: dict) ->
         "objective": value,
         "exceeds": pd.array(np.where(np.isnan(exceeds), None, exceeds == 1), dtype="boolean"),
         "margin": margin,
-        "fallback": pd.Categorical.from_codes(fallback.astype(np.int8),
-                                              categories=["", "containing-cell"]),
+        # Missing (an empty CSV cell, null in GeoPackage/Parquet) unless the fallback applies.
+        "fallback": pd.Categorical.from_codes(np.where(fallback, 0, -1).astype(np.int8),
+                                              categories=["containing-cell"]),
         **extra, "_r": _ORDER.get(info.pollutant, 9),
     })
     return df
@@ -177,8 +178,9 @@ def _grid_rows(parcels: _Parcels, grid, plan: _Plan, ddof: int, selected,
                        for g, why in scr.failed.items() if g_ok[g]]
             g_ok = g_ok & ~failed
     gs = _summarise(v, plan.p_zone, m, plan.p_weight, ddof, ex, float32)
-    # A fallback boundary has one cell: SD 0, as query reports it.
-    sd = np.where(plan.p_fallback & (gs.n_points > 0), 0.0, gs.sd)
+    # A fallback boundary has one cell: no SD (a spread of one value is not measured), as
+    # query reports it.
+    sd = np.where(plan.p_fallback, np.nan, gs.sd)
     gs = replace(gs, sd=sd)
     df = _frame({"group": parcels.group_column(True), "airq_id": parcels.id_column()}, grid, gs,
                 selected, plan.p_fallback,

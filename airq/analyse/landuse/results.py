@@ -19,6 +19,21 @@ KIND_CATEGORIES = {
 NO_CLASS = "(no class)"
 
 
+def record_category(kind: str, value=None) -> str | None:
+    """Return the category a record is shown with: its mapped value, else its kind's own.
+
+    Landfill and brownfield layers have no category field: their records are
+    "historic landfill" and "brownfield land"; an epoch feature without a class is
+    "(no class)".
+    """
+    from airq.read.layers.values import text_value
+
+    text = text_value(value)
+    if text is not None:
+        return text
+    return NO_CLASS if kind == "epochs" else KIND_CATEGORIES.get(kind)
+
+
 NOT_MAPPED = "not mapped"
 
 

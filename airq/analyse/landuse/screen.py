@@ -21,12 +21,11 @@ from shapely.errors import ShapelyError
 from airq.analyse.landuse.area import check_area
 from airq.analyse.landuse.bands import DEFAULT_BANDS_M, band_labels, check_bands, directions_from
 from airq.analyse.landuse.results import (
-    KIND_CATEGORIES,
-    NO_CLASS,
     LandUseRecord,
     LandUseScreening,
     LayerVerdict,
     TimelineEntry,
+    record_category,
 )
 from airq.analyse.landuse.timeline import landuse_timeline
 from airq.analyse.landuse.verdicts import layer_verdict, unscreened_verdict
@@ -201,11 +200,7 @@ def _record(layer: Layer, index: int, row: pd.Series, distance, direction, beari
         epoch = parsed.year if parsed.value else parsed.raw
         if parsed.flag:
             flags.append(f"epoch {parsed.flag}")
-    category = text_value(row[m["category"]]) if "category" in m else None
-    if category is None:
-        category = KIND_CATEGORIES.get(layer.kind)
-        if layer.kind == "epochs":
-            category = NO_CLASS
+    category = record_category(layer.kind, row[m["category"]] if "category" in m else None)
     if layer.schema == EA_SCHEMA:
         details = landfill_details(row)
     else:
