@@ -298,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
             failures = run_page(page.resolve(), Path(tmp), update=args.update)
         for f in failures:
             print(f, end="\n\n")
-        print(f"{page}: {len(failures)} example(s) differ{' (page updated)' if args.update and failures else ''}")
+        updated = " (page updated)" if args.update and failures else ""
+        print(f"{page}: {len(failures)} example(s) differ{updated}")
         bad += bool(failures)
     return 1 if bad else 0
 

@@ -213,9 +213,8 @@ class BatchWriter:
         geopandas writes the metadata of the sample; its bounding box and geometry
         types are set to those of every geometry the output can hold.
         """
-        import pyarrow.parquet as pq
-
         import pyarrow as pa
+        import pyarrow.parquet as pq
 
         buf = io.BytesIO()
         sample.iloc[:1].to_parquet(buf, index=False)
