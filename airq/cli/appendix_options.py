@@ -133,6 +133,7 @@ def write_appendices(result, *, overwrite: bool, config=None, self_contained: bo
                                    tile_settings=tiles),
                lambda: render_map_html(result, self_contained=self_contained,
                                        tile_settings=tiles))
+        _say_key_in_map(tiles, map_path)
     for path in (png_path, svg_path):
         if path:
             from airq.render.figures import write_figure
@@ -147,3 +148,16 @@ def write_appendices(result, *, overwrite: bool, config=None, self_contained: bo
                                       rates=rates, panels=figures),
                lambda: render_report_html(result, query_text=query_text, rates=rates,
                                           panels=figures))
+
+
+def _say_key_in_map(tiles, map_path) -> None:
+    """Say that the MapTiler key travels inside the map page (its tile URLs need it)."""
+    from airq.render.tiles import key_env_name, maptiler_key
+
+    if maptiler_key(tiles):
+        where = "standard output" if map_path == "-" else map_path
+        click.echo(f"Note: the MapTiler key (from ${key_env_name(tiles)} or the settings file) "
+                   f"is written into {where}, because the historic tile addresses need it; "
+                   "publish such a map only with a key restricted to your council's web "
+                   "domains (MapTiler keys are meant to be domain-restricted). No other airq "
+                   "output holds the key.", err=True)

@@ -22,6 +22,9 @@ from airq.cli.options import area_options, grid_options, overwrite_opt, settings
 class _Progress:
     """A rich progress bar on stderr, shown only on a terminal and after one second."""
 
+    #: Seconds of work before the bar appears (short runs stay quiet).
+    DELAY_S = 1.0
+
     def __init__(self):
         self.start = time.monotonic()
         self.bar = None
@@ -29,7 +32,7 @@ class _Progress:
 
     def __call__(self, done: int, total: int, label: str) -> None:
         if self.bar is None:
-            if not sys.stderr.isatty() or time.monotonic() - self.start < 1.0:
+            if not sys.stderr.isatty() or time.monotonic() - self.start < self.DELAY_S:
                 return
             from rich.console import Console
             from rich.progress import Progress
