@@ -97,6 +97,8 @@ _NCOLS = int(round((_EAST - _WEST) / DEMO_CELL_SIZE_M))
 _NROWS = int(round((_NORTH - _SOUTH) / DEMO_CELL_SIZE_M))
 _SEED = 20210613  # any fixed value; changing it changes every grid byte
 
+#: The output folder the examples write to, made by airq demo if missing.
+MAPS_DIR = Path("maps")
 _GRID_DIR = Path("grids", "demo")
 _GRID_EDITION_DIR = _GRID_DIR / "4.1. Concentrations LAEI 2013 Update"
 _BOUNDARY_DIR = Path("boundaries", "demo")
@@ -900,6 +902,8 @@ def write_demo(root: Path, overwrite: bool = False) -> DemoFiles:
                 raise OutputError(f"{final} already exists; pass --overwrite to replace it")
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / rel, final)
+        # maps/ is the documented default output folder (`-o maps/woodlands.html`).
+        (root / MAPS_DIR).mkdir(exist_ok=True)
     except OSError as err:
         raise OutputError(f"cannot write demo data under {root}: {err}") from err
     finally:

@@ -546,3 +546,12 @@ def test_synthetic_historic_sheet(files):
     assert "not an Ordnance Survey sheet" not in sheet.title  # title comes from the catalogue
     assert sheet.extent_bng == (546300.0, 186300.0, 548700.0, 188700.0)
     assert (sheet.image[..., 3] == 255).all()
+
+
+def test_demo_makes_the_documented_output_folder(runner, tmp_path):
+    from airq.cli import cli
+    """README and docs/maps.md write to maps/ after airq demo, outside a checkout too."""
+    res = runner.invoke(cli, ["demo", "--dir", str(tmp_path), "--no-register"],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    assert (tmp_path / "maps").is_dir()
