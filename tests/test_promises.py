@@ -13,8 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from airq.cli import cli
-
 ROOT = Path(__file__).resolve().parents[1]
 STREET = "street=Woodlands Avenue"
 
