@@ -40,7 +40,7 @@ def test_report_page_counts_are_the_ones_docs_maps_states(demo, tmp_path):
     root, env = demo
     text = (ROOT / "docs" / "maps.md").read_text(encoding="utf-8")
     m = re.search(r"The report \((\d+) A4 pages for the demo street, (\d+) with "
-                  r"`--per-boundary`\)", text)
+                  r"`--per-boundary`\)", text.replace("\n", " "))
     assert m, "docs/maps.md no longer states the report's page counts"
     plots = root / "boundaries" / "demo" / "residential_plots.gpkg"
     counts = []
