@@ -241,10 +241,11 @@ def run_page(path: Path, workdir: Path, update: bool = False) -> list[str]:
     from airq import __version__
 
     page = parse_page(path)
+    root = Path(__file__).resolve().parents[1]
     cwd, home = workdir / "work", workdir / "home"
     cwd.mkdir(parents=True)
     home.mkdir()
-    env = environment(Path.cwd(), home, python_bin(workdir / "bin"))
+    env = environment(root, home, python_bin(workdir / "bin"))
     if not page.fresh:
         status, out = run_command("airq demo", cwd, env)
         if status:
@@ -257,15 +258,21 @@ def run_page(path: Path, workdir: Path, update: bool = False) -> list[str]:
             continue
         if block.kind == "python":
             proc = subprocess.run([sys.executable, "-c", block.code], cwd=cwd, env=env,
-                                  capture_output=True, text=True)
+                                  capture_output=True, text=True, timeout=300)
             if proc.returncode:
-                failures.append(f"{path.name}:{block.line}: Python block failed\n{proc.stderr}")
+                failures.append(f"{path.name}:{block.line}: the Python block failed\n"
+                                f"{proc.stderr[-2000:]}")
             continue
         for ex in block.examples:
             status, out = run_command(ex.command, cwd, env)
             actual = normalise(out, cwd=cwd, home=home, version=__version__)
             expected = normalise("\n".join(ex.expected), version=__version__)
             same = matches(expected, actual)
+            shows_error = any(line.startswith("Error:") for line in expected)
+            if same and status == 0 and shows_error and "|" not in ex.command:
+                failures.append(f"{path.name}:{ex.line}: $ {ex.command}\n"
+                                "the page shows an error, but it exited 0")
+                continue
             if same and (status == 0 or expects_failure(expected, ex.command)):
                 continue
             failures.append(f"{path.name}:{ex.line}: $ {ex.command} (exit {status})\n"

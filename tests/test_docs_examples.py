@@ -11,26 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from doc_examples import (
-    environment,
-    expects_failure,
-    matches,
-    normalise,
-    parse_page,
-    python_bin,
-    run_command,
-)
+from doc_examples import parse_page, run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
          *sorted(p for p in (ROOT / d / "README.md" for d in ("grids", "boundaries", "maps",
                                                                 "benchmarks")) if p.exists())]
-
-
-def _version() -> str:
-    from airq import __version__
-
-    return __version__
 
 
 def _page_id(p: Path) -> str:
@@ -59,43 +45,12 @@ def _pending(page_path):
 def test_page_examples_print_what_the_page_shows(page_path, tmp_path):
     _pending(page_path)
     page = parse_page(page_path)
-    runnable = [b for b in page.blocks if not b.skip]
-    if not runnable:
+    if not any(not b.skip for b in page.blocks):
         pytest.skip(f"{_page_id(page_path)} has no runnable example")
-    cwd = tmp_path / "work"
-    home = tmp_path / "home"
-    cwd.mkdir()
-    home.mkdir()
-    env = environment(ROOT, home, python_bin(tmp_path / "bin"))
-    version = _version()
-    if not page.fresh:
-        status, out = run_command("airq demo", cwd, env)
-        assert status == 0, f"airq demo failed before {page_path.name}:\n{out}"
-    failures = []
-    for block in runnable:
-        if block.kind == "python":
-            proc = subprocess.run([sys.executable, "-c", block.code], cwd=cwd, env=env,
-                                  capture_output=True, text=True, timeout=300)
-            if proc.returncode != 0:
-                failures.append(f"{page_path.name}:{block.line}: the Python block failed:\n"
-                                f"{proc.stderr[-2000:]}")
-            continue
-        for ex in block.examples:
-            status, out = run_command(ex.command, cwd, env)
-            actual = normalise(out, cwd=cwd, home=home, version=version)
-            expected = normalise("\n".join(ex.expected), version=version)
-            where = f"{page_path.name}:{ex.line}: $ {ex.command}"
-            if not matches(expected, actual):
-                import difflib
-
-                d = "\n".join(difflib.unified_diff(expected, actual, "page shows", "printed",
-                                                   lineterm="", n=2))
-                failures.append(f"{where}\n{d}")
-            elif status != 0 and not expects_failure(expected, ex.command):
-                failures.append(f"{where}\nexited {status}, but the page shows no error")
-            elif status == 0 and any(line.startswith("Error:") for line in expected):
-                failures.append(f"{where}\nthe page shows an error, but it exited 0")
-    assert not failures, "\n\n".join(failures)
+    failures = run_page(page_path, tmp_path)
+    assert not failures, "\n\n".join(failures) + (
+        f"\n\nrun `python tests/doc_examples.py {_page_id(page_path)}` to see them, "
+        "--update to write what the commands print into the page (then review the diff)")
 
 
 @pytest.mark.parametrize("reason", list(_skips()))
