@@ -5,6 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
+
+# Property tests run beside browser and PDF tests on two shared CPUs: time limits per
+# example would fail them by the load, not by a bug (an example's own test still bounds
+# its size).
+settings.register_profile("airq", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("airq")
 
 
 @pytest.fixture
