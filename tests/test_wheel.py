@@ -104,3 +104,47 @@ def test_wheel_ships_assets_and_renders_offline(tmp_path, recorder):  # noqa: F8
     assert seen["visible"] == {"legend": True, "layers": True, "title": True, "scale": True}
     # every script and style came from the page; the refused network got no .js or .css
     assert not any(r.endswith((".js", ".css")) for r in recorder.requests), recorder.requests
+
+
+def test_wheel_draws_unseen_landfill_and_historic_sheet_offline(tmp_path, recorder):  # noqa: F811
+    """Issue 12's Shows, from a pip install: on unseen boundaries, a landfill polygon and
+    a historic GeoTIFF sheet, the installed `airq map ... --layer LANDFILL --historic-map
+    SHEET.tif:1896 --self-contained` writes a page with the landfill's true vertices, and
+    Chromium renders it offline with the image overlay."""
+    import numpy as np
+    from pyproj import Transformer
+
+    from tests import mapdata
+    from tests.test_browser_sheets import ARGS
+    from tests.test_browser_sheets import PROBE as SHEET_PROBE
+    from tests.test_map_shapes import landuse_features
+
+    wheel = _build_wheel(tmp_path)
+    env = tmp_path / "venv"
+    airq = env / "bin" / "airq"
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    clean |= {"AIRQ_HOME": str(tmp_path / "home"), "PATH": str(env / "bin")}
+    _fresh_venv(tmp_path, wheel, clean)
+    work = tmp_path / "work"
+    work.mkdir()
+    mapdata.write_plots(work / "plots.gpkg", crs="EPSG:4326")
+    mapdata.write_grid(work)
+    mapdata.write_landfill(work / "landfill.gpkg")
+    mapdata.write_sheet_tif(work / "sheet.tif", mode="rgb")
+    res = _run([str(airq), "map", *ARGS, "-o", "map.html"], cwd=work, env=clean)
+    assert "Wrote map.html" in res.stderr
+    page = (work / "map.html").read_text("utf-8")
+    (feat,) = landuse_features(page)
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    ring = [to_bng.transform(*c) for c in feat["geometry"]["coordinates"][0]]
+    want = list(mapdata.LANDFILL.exterior.coords)
+    assert len(ring) == len(want)
+    assert max(np.hypot(gx - wx, gy - wy)
+               for (gx, gy), (wx, wy) in zip(ring, want, strict=True)) < 1.0
+    seen, _chromium = run_probe(page, SHEET_PROBE, tmp_path, recorder.server_address[1],
+                                "1200,900")
+    assert seen["exceptions"] == [] and seen["errors"] == []
+    assert seen["overlay_loaded"] and seen["overlay"] is not None
+    assert any(label.startswith("Historic map 1896") for label in seen["layers"])
+    assert not any(r.endswith((".js", ".css")) for r in recorder.requests), recorder.requests
+
