@@ -19,7 +19,7 @@ from shapely.geometry import Point, box
 
 from airq.analyse.landuse import screen_landuse
 from airq.cli import cli
-from airq.demo_editions import NATIONAL_BROWNFIELD_COLUMNS
+from airq.demo.editions import NATIONAL_BROWNFIELD_COLUMNS
 from airq.errors import CRSError, InputError
 from airq.read.layers import LandUseWarning, detect_schema, read_layer
 

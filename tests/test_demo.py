@@ -17,6 +17,7 @@ from geopandas.testing import assert_geodataframe_equal
 import airq
 from airq import demo
 from airq.errors import OutputError
+from airq.read.grids import sha256_file
 
 LAEI_ORIGIN_X, LAEI_ORIGIN_Y = 501470.0, 203450.0
 CELL_M = 20.0
@@ -384,7 +385,7 @@ def test_markers_and_manifests(files):
         for rel, entry in listed.items():
             path = folder / rel
             assert entry["size_bytes"] == path.stat().st_size
-            assert entry["sha256"] == demo._sha256(path)
+            assert entry["sha256"] == sha256_file(path)
             assert entry["description"]
 
 
@@ -530,7 +531,9 @@ def test_interrupted_run_leaves_no_final_files(tmp_path, monkeypatch):
         raise RuntimeError("interrupted")
 
     # Fail after the grids and plots are staged, while the land-use layers are written.
-    monkeypatch.setattr(demo, "_epochs_frame", fail)
+    from airq.demo import write
+
+    monkeypatch.setattr(write, "_epochs_frame", fail)
     with pytest.raises(RuntimeError, match="interrupted"):
         demo.write_demo(tmp_path)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

@@ -57,7 +57,7 @@ def demo(root, no_register, overwrite):
         e = add_layer(layer, kind=kind, mapping=mapping, overwrite=True)
         click.echo(f"Catalogued land-use layer {e.name}", err=True)
     if files.historic_map is not None:
-        from airq import demo_maps
+        from airq.demo import maps as demo_maps
         from airq.read.catalogue.map_sheets import add_map_sheet
 
         sheet = add_map_sheet(files.historic_map, name=demo_maps.SHEET_NAME, kind="historic-map",
