@@ -69,12 +69,12 @@ def write_checksums_file(path: Path | None = None) -> Path:
     write_checksums_file; write_checksums_file()"`` (the test suite checks the list
     is current).
     """
-    path = Path(path) if path else Path(__file__).parent / "data" / CHECKSUMS_FILE
+    path = Path(path) if path else Path(__file__).resolve().parents[1] / "data" / CHECKSUMS_FILE
     with tempfile.TemporaryDirectory() as tmp:
         from airq.demo.write import write_demo  # write imports this module
 
         files = demo_checksums(write_demo(Path(tmp)).root)
-    doc = {"about": "SHA-256 of every file `airq demo` generates (airq/demo.py); a file with "
+    doc = {"about": "SHA-256 of every file `airq demo` generates (airq/demo/); a file with "
                     "one of these checksums is SYNTHETIC DEMO DATA wherever it lies",
            "files": files}
     path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
