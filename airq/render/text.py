@@ -140,10 +140,11 @@ def _provenance_lines(a: Assessment) -> list[str]:
             continue
         if i["role"] == "grid":
             member = f"!{i['member']}" if i.get("member") else ""
+            edition = i["edition"] or "unknown edition"
             crs = (f"{i['crs']} assumed (the file has none)" if i["crs_assumed"]
                    else f"{i['crs']} ({i['crs_note']})")
             out.append(f"grid {POLLUTANTS.get(i['pollutant'], i['pollutant'])} {i['year']}: "
-                       f"{Path(i['source']).name}{member}, {i['edition']}, sha256 "
+                       f"{Path(i['source']).name}{member}, {edition}, sha256 "
                        f"{i['member_sha256'] or i['sha256']}, CRS {crs}"
                        + "".join(f"; {n}" for n in i.get("notes") or ())
                        + (f"; read from its catalogue copy, sha256 {i['catalogue_sha256']}"
@@ -157,7 +158,12 @@ def _provenance_lines(a: Assessment) -> list[str]:
                        f"{i['crs']} ({i['crs_note']})")
         elif i["role"] in ("historic-map", "basemap"):
             out.append(sheet_provenance_line(i))
-        elif i["role"] != "layer":  # layers are listed with the land-use screening
+        elif i["role"] == "layer":
+            out.append(f"land-use layer {i['name']}: {Path(i['source']).name}, sha256 "
+                       f"{i['sha256']}"
+                       + (f"; read from its catalogue copy, sha256 {i['catalogue_sha256']}"
+                          if i.get("catalogue_sha256") else ""))
+        else:
             out.append(f"{i['role']}: {Path(i['source']).name}, sha256 {i['sha256']}")
     s = p.settings
     drop = ", drop-implausible True" if s.get("drop_implausible") else ""
