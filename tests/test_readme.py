@@ -8,7 +8,6 @@ that the text report's provenance names every input it read with its whole SHA-2
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -16,19 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests import test_promises
+
+demo = test_promises.demo  # the fixture: the demo data in a folder of its own
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo data in a folder of its own, and the environment that uses its catalogue."""
-    root = tmp_path_factory.mktemp("demo")
-    env = {**os.environ, "AIRQ_HOME": str(root / "home"), "HOME": str(root)}
-    env.pop("MAPTILER_KEY", None)
-    subprocess.run([sys.executable, "-m", "airq", "demo", "--dir", str(root)], env=env,
-                   check=True, capture_output=True)
-    return root, env
 
 
 def _query(demo, *args) -> str:
