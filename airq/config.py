@@ -213,13 +213,17 @@ def read_settings_file(path: str | os.PathLike) -> Settings:
         raise ConfigError(f"config file {p}: unknown key {', '.join(map(repr, unknown))}; "
                           f"known keys: {', '.join(SETTINGS_KEYS)}")
     try:
-        return msgspec.convert(values, Settings, strict=True)
+        settings = msgspec.convert(values, Settings, strict=True)
     except msgspec.ValidationError as err:
         text, _, where = str(err).partition(" - at `$")
         key = where.rstrip("`").lstrip(".") or "?"
         raise ConfigError(f"config file {p}: key {key!r}: {text[:1].lower()}{text[1:]}") from err
     except ConfigError as err:
         raise ConfigError(f"config file {p}: {err}") from err
+    if "{" in (settings.tile_source or "") and not (settings.tile_attribution or "").strip():
+        raise ConfigError(f"config file {p}: tile_source is a URL template; add tile_attribution "
+                          "saying whose tiles they are (tiles are always shown with it)")
+    return settings
 
 
 def load_settings(path: str | os.PathLike | None = None, **overrides) -> Settings:

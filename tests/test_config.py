@@ -107,6 +107,10 @@ def test_wrong_type_names_key_and_file(tmp_path, text, key, says):
     ("bands_m = [50, 0]\n", "bands_m must be increasing distances >= 0, not [50.0, 0.0]"),
     ('objectives = ""\n', "objectives must name at least one objective set"),
     ("method = \n", "is not valid TOML"),
+    ('tile_source = "https://tiles.example.org/{z}/{x}/{y}.png"\n',
+     "tile_source is a URL template; add tile_attribution saying whose tiles they are"),
+    ('tile_source = "https://t.example.org/{z}/{x}/{y}.png"\ntile_attribution = " "\n',
+     "add tile_attribution"),
 ])
 def test_bad_files_name_the_file(tmp_path, text, says):
     cfg = write(tmp_path, text)
