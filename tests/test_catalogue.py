@@ -472,6 +472,35 @@ def test_layers_add_refuses_coordinates_outside_the_crs(runner, tmp_path, airq_h
     assert not (airq_home / "layers" / "tips.gpkg").exists()
 
 
+def test_layers_add_reads_a_geojson_without_crs_member_in_the_crs_given(runner, tmp_path,
+                                                                        airq_home):
+    """A GeoJSON file without a 'crs' member is longitude/latitude by RFC 7946 (GDAL says
+    EPSG:4326); one holding British National Grid metres is refused with the fix, --crs,
+    which then works (as for boundaries)."""
+    doc = json.loads(gpd.GeoDataFrame({"USE": ["tip"]}, geometry=[box(547000, 188150, 547040,
+                                                                      188190)]).to_json())
+    assert "crs" not in doc
+    path = tmp_path / "tips.geojson"
+    path.write_text(json.dumps(doc))
+    r = runner.invoke(cli, ["layers", "add", str(path)])
+    assert r.exit_code == 1, r.output
+    [msg] = lines(r.stderr)
+    assert "without a 'crs' member is longitude/latitude by its specification (RFC 7946)" in msg
+    assert "pass --crs" in msg and "EPSG:27700 for British National Grid metres" in msg
+    assert list_layers() == ()
+    r = runner.invoke(cli, ["layers", "add", str(path), "--crs", "EPSG:27700"])
+    assert r.exit_code == 0, r.output
+    [entry] = list_layers()
+    assert entry.provenance.source_crs == BNG
+    stored = gpd.read_file(airq_home / "layers" / "tips.gpkg")
+    assert stored.total_bounds.tolist() == [547000, 188150, 547040, 188190]
+    # a GeoJSON that declares its CRS still refuses a different --crs
+    gpd.GeoDataFrame({"USE": ["tip"]}, geometry=[box(0.12, 51.55, 0.13, 51.56)],
+                     crs="EPSG:4326").to_file(tmp_path / "declared.geojson")
+    r = runner.invoke(cli, ["layers", "add", str(tmp_path / "declared.geojson"), "--crs", BNG])
+    assert r.exit_code == 1 and "declares CRS EPSG:4326" in r.stderr
+
+
 def _add_unchecked(path, name, monkeypatch):
     """Catalogue a layer as an older airq did: without the area-of-use check."""
     with monkeypatch.context() as m, warnings.catch_warnings():

@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from airq.errors import CRSError, InputError
+from airq.read.geojson import geojson_without_crs as _geojson_without_crs
 
 _KIND_NAMES = {0: "points", 1: "lines", 2: "rings", 4: "points", 5: "lines"}
 #: A cell centre this near the edge of boundaries reprojected into the grid's CRS
@@ -365,31 +366,6 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
                       id_column=id_col, layer=layer, synthetic=is_synthetic(p, sha256=sha),
                       all_valid=still_invalid == 0, notes=tuple(notes),
                       dropped_not_polygon=n_nonpoly, crs_given=crs, member=member)
-
-
-#: Bytes read from each end of a GeoJSON file to find a top-level "crs" member.
-_GEOJSON_PEEK = 1 << 20
-
-
-def _geojson_without_crs(p: Path) -> bool:
-    """Whether ``p`` is a GeoJSON file with no ``crs`` member (WGS84 by RFC 7946)."""
-    import re
-
-    if p.suffix.lower() not in (".geojson", ".json"):
-        return False
-    try:
-        size = p.stat().st_size
-        with p.open("rb") as fh:
-            head = fh.read(_GEOJSON_PEEK)
-            tail = b""
-            if size > 2 * _GEOJSON_PEEK:
-                fh.seek(size - _GEOJSON_PEEK)
-                tail = fh.read()
-            elif size > _GEOJSON_PEEK:
-                tail = fh.read()
-    except OSError:
-        return False
-    return re.search(rb'"crs"\s*:', head + tail) is None
 
 
 def _check_geographic_range(gdf, p: Path, implied: bool, given: bool) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import shapely
 
 from airq.errors import AirqWarning, CRSError, InputError
+from airq.read.geojson import geojson_without_crs
 from airq.read.layers.brownfield import (
     BROWNFIELD_SCHEMAS,
     brownfield_mapping,
@@ -251,6 +252,13 @@ def read_layer(
             crs = None  # a brownfield register's rows declare their CRS; --crs filled blanks
     else:
         gdf, source_layer, extra = _read_vector(src, layer)
+        if geojson_without_crs(src):
+            # RFC 7946: no 'crs' member means longitude/latitude, which GDAL reports as
+            # EPSG:4326; --crs is how to read an older file holding other coordinates.
+            extra["geojson_lonlat"] = True
+            if crs is not None:
+                gdf = gdf.set_crs(check_crs(crs, src), allow_override=True)
+                extra["crs_given"] = True
     prov = {
         "source_path": str(src.resolve()),
         "sha256": sha256_file(src) if src.is_file() else "",
@@ -362,7 +370,8 @@ def _build_layer(gdf, name, kind, mapping, crs, source, prov: dict) -> Layer:
             stacklevel=3,
         )
         gdf = gdf.loc[~missing]
-    crs_given = gdf.crs is None
+    crs_given = gdf.crs is None or prov.pop("crs_given", False)
+    geojson_lonlat = prov.pop("geojson_lonlat", False)
     if gdf.crs is None:
         if crs is None:
             raise CRSError(
@@ -375,7 +384,7 @@ def _build_layer(gdf, name, kind, mapping, crs, source, prov: dict) -> Layer:
             f"{source} declares CRS {crs_label(gdf.crs)} but --crs {crs} was given; "
             "drop --crs to use the declared one"
         )
-    check_area_of_use(gdf, source, crs_given=crs_given)
+    check_area_of_use(gdf, source, crs_given=crs_given, geojson_lonlat=geojson_lonlat)
     source_crs = prov.pop("source_crs", None) or crs_label(gdf.crs)
     kind, schema, resolved = _resolve_schema(
         list(gdf.columns.drop(gdf.geometry.name)), kind, mapping, source, frame=gdf

@@ -33,7 +33,8 @@ def crs_label(crs) -> str:
 AREA_OF_USE_MARGIN_DEG = 1.0
 
 
-def check_area_of_use(gdf, source: Any, *, crs_given: bool = False) -> None:
+def check_area_of_use(gdf, source: Any, *, crs_given: bool = False,
+                      geojson_lonlat: bool = False) -> None:
     """Refuse a layer whose coordinates cannot be in its CRS (before it is reprojected).
 
     British National Grid numbers labelled EPSG:4326, or longitudes and latitudes
@@ -48,6 +49,9 @@ def check_area_of_use(gdf, source: Any, *, crs_given: bool = False) -> None:
         The file, for messages.
     crs_given
         Whether the CRS came from ``--crs`` rather than the file (for the advice).
+    geojson_lonlat
+        Whether the file is a GeoJSON without a ``crs`` member (longitude/latitude by
+        RFC 7946 unless ``--crs`` says otherwise), for the advice.
 
     Raises
     ------
@@ -67,9 +71,16 @@ def check_area_of_use(gdf, source: Any, *, crs_given: bool = False) -> None:
     label = crs_label(crs)
     labelled = "given --crs" if crs_given else "labelled"
     seen = f"x {xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to {ymax:.6g}"
-    fix = ("pass --crs with the CRS the coordinates were drawn in" if crs_given else
-           "correct the CRS the file declares, or remove it and pass --crs with the CRS the "
-           "coordinates were drawn in") + \
+    if crs_given:
+        fix = "pass --crs with the CRS the coordinates were drawn in"
+    elif geojson_lonlat:
+        fix = ("a GeoJSON file without a 'crs' member is longitude/latitude by its "
+               "specification (RFC 7946); if it holds other coordinates, pass --crs with the "
+               "CRS they were drawn in")
+    else:
+        fix = ("correct the CRS the file declares, or remove it and pass --crs with the CRS "
+               "the coordinates were drawn in")
+    fix += \
         " (EPSG:27700 for British National Grid metres, EPSG:4326 for longitude/latitude)"
     if not np.isfinite([xmin, ymin, xmax, ymax]).all():
         raise CRSError(f"{source} has coordinates that are not finite numbers ({seen}); {fix}")
