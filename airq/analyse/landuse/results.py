@@ -282,7 +282,11 @@ class LandUseScreening:
         return tuple(r for r in self.records if r.layer == layer)
 
     def to_dict(self) -> dict:
-        """Return ``{"records", "timeline", "verdicts", "bands_m", "layers"}``, JSON-ready."""
+        """Return JSON-ready values.
+
+        The keys are ``records``, ``timeline``, ``verdicts``, ``bands_m``, ``layers`` and
+        ``synthetic_demo_data`` (`airq screen -f json` adds ``provenance``).
+        """
         return {
             "records": [r.to_dict() for r in self.records],
             "timeline": [t.to_dict() for t in self.timeline],
