@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -205,6 +206,15 @@ def test_screen_text(runner, plots, landfill, uses_shp):
     assert "waste: inert, household; gas control: yes" in out
     assert "'c1890'" in out  # unparsed date kept as written and flagged
     assert "Dates to check" in out
+
+
+def test_screen_text_and_markdown_record_each_layers_full_sha256(runner, plots, landfill):
+    """The text and Markdown outputs are records too: the whole SHA-256, not a prefix."""
+    digest = hashlib.sha256(landfill.read_bytes()).hexdigest()
+    for fmt in ("text", "markdown"):
+        r = invoke(runner, ["screen", str(plots), "--where", "street=Woodlands Avenue",
+                            "--layer", str(landfill), "-f", fmt])  # fmt: skip
+        assert digest in r.stdout, fmt
 
 
 def test_screen_json_and_layer_file(runner, plots, landfill, uses_shp):

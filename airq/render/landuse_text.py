@@ -242,7 +242,7 @@ def render_text(screening: LandUseScreening) -> str:
             lines.append(
                 f"  {p.name} ({_layer_label(p)}): {p.feature_count} "
                 f"feature{'' if p.feature_count == 1 else 's'}{_dropped(p)} from "
-                f"{p.source_path} ({p.source_crs}), sha256 {p.sha256[:12] or '-'}{added}"
+                f"{p.source_path} ({p.source_crs}), sha256 {p.sha256 or '-'}{added}"
             )
     return "\n".join(lines) + "\n"
 
@@ -315,7 +315,7 @@ def render_markdown(screening: LandUseScreening) -> str:
                 f"{p.feature_count}{_dropped(p)}",
                 p.source_path,
                 p.source_crs,
-                p.sha256[:12] or "-",
+                p.sha256 or "-",
                 p.added or "-",
             ]
             lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
