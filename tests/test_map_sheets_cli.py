@@ -124,6 +124,7 @@ def test_figure_option_is_checked_before_anything_is_written(runner, site):
     res = runner.invoke(cli, [*QUERY, "--png", "f.png", "--map", "m.html", "--figure",
                               "pm25:2020"])
     assert res.exit_code == 1 and "no grid points for pm25:2020" in res.stderr
+    assert "Error: --figure pm25:2020: " in res.stderr  # the option is named
     assert not (site / "f.png").exists() and not (site / "m.html").exists()
 
 

@@ -114,7 +114,11 @@ def resolve_panels(a: Assessment, specs=(), *, landuse: bool = True) -> list[Pan
                                  "or catalogue a layer with `airq layers add`)")
         else:
             year = p.year if p.year is not None else _latest(a, p.pollutant)
-            pick_samples(a, p.pollutant, year)  # raises when there is no such grid
+            try:
+                pick_samples(a, p.pollutant, year)  # raises when there is no such grid
+            except InputError as err:
+                shown = spec if isinstance(spec, str) else f"{p.pollutant}:{year}"
+                raise InputError(f"--figure {shown}: {err}") from err
             p = Panel(p.pollutant, year)
         if p not in out:
             out.append(p)
