@@ -31,7 +31,7 @@ def _skips():
 
 
 # Pages being rewritten to the executable convention (issue 16); emptied when done.
-PENDING = {"docs/landuse.md", "docs/batch.md", "docs/maps.md", "docs/rates.md",
+PENDING = {"docs/landuse.md", "docs/batch.md", "docs/maps.md",
            "benchmarks/README.md"}
 
 

@@ -145,3 +145,22 @@ def test_maptiler_key_only_in_the_map_and_said_there(demo, tmp_path):
     assert key not in batch.read_text() + Path(f"{batch}.provenance.json").read_text()
     assert json.loads(out["json"].read_text())["provenance"]["settings"].get("maptiler_key") \
         is None
+
+
+@pytest.mark.parametrize("method", ["auto", "exact"])
+def test_rates_page_published_table_is_what_airq_gives(method):
+    """docs/rates.md quotes the worked case's published table and says airq reproduces
+    every crude rate and interval in it to one decimal, with Byar's limits (auto) and with
+    exact ones."""
+    from airq.analyse.rates import area_totals, rate_table
+
+    text = (ROOT / "docs" / "rates.md").read_text(encoding="utf-8")
+    table = text.split("The published table:", 1)[1].split("\n\n", 2)[1]
+    rows = re.findall(r"^\| ([^|]+?) \| ([\d,]+) \| ([\d,]+) \| ([\d.]+) \(([\d.]+), ([\d.]+)\) \|",
+                      table, re.M)
+    assert len(rows) == 3, "docs/rates.md no longer shows the published table"
+    areas = [area_totals(name, int(c.replace(",", "")), float(py.replace(",", "")))
+             for name, c, py, *_ in rows]
+    for r, row in zip(rate_table(areas, method=method), rows, strict=True):
+        shown = [float(v) for v in row[3:]]
+        assert [round(v, 1) for v in (r.crude_rate, r.crude_lower, r.crude_upper)] == shown
