@@ -419,6 +419,13 @@ def test_wide_table_counts_its_own_rows_and_fallback_is_missing_not_empty_text(r
     prov = json.loads((tmp_path / "wide.csv.provenance.json").read_text())
     assert prov["output"]["rows"] == prov["provenance"]["n_rows"] == n_groups
     assert prov["provenance"]["layout"] == "wide"
+    # the library's writer records the same (docs/batch.md's Python example)
+    b, lost = read_batch_boundaries(plots, "street")
+    result = batch_stats(b, [parse_grid_spec(f"no2:2020={grids['no2:2020'][1]}")], Settings(),
+                         "street", lost_groups=lost)
+    write_batch(result, tmp_path / "lib_wide.csv", wide=True)
+    prov = json.loads((tmp_path / "lib_wide.csv.provenance.json").read_text())
+    assert prov["provenance"]["layout"] == "wide" and prov["output"]["rows"] == n_groups
     for suffix, read in ((".csv", pd.read_csv), (".parquet", gpd.read_parquet)):
         out = tmp_path / f"plots{suffix}"
         res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", "--per-boundary",

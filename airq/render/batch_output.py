@@ -345,7 +345,7 @@ def write_batch(result: BatchResult, path, wide: bool = False, overwrite: bool =
     with open_batch_writer(path, overwrite, geometry=result.geometry, keys=result.keys,
                            synthetic=synthetic) as w:
         w.write(rows)
-        finish_batch(w, result)
+        finish_batch(w, result, wide=wide)
     return Path(path)
 
 
