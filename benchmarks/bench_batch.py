@@ -10,7 +10,9 @@ Data, generated once into a temporary folder (or ``--data DIR``):
   EPSG:27700, top-left x=501470 y=203450, written as GeoTIFFs;
 * synthetic parcels of real plot size (8-15 m frontage, 20-40 m deep) on both sides
   of random streets of 40 plots; group = street;
-* the real London 2011 LSOA polygons (4,835), each its own group.
+* the real London 2011 LSOA polygons (4,835; ONS, generalised to 20 m), each its own
+  group, read from ``--lsoa FILE`` (any polygon file with an ``LSOA11CD`` column in
+  EPSG:27700); without that file the LSOA rows are left out, and the script says so.
 
 Every tool runs in its own subprocess so its peak RSS (``ru_maxrss``) is its own.
 Timings include reading each grid from its GeoTIFF and exclude reading the polygons.
@@ -49,6 +51,7 @@ NCOLS, NROWS = 3026, 2555
 POLLUTANTS = ("NO2", "NOx", "PM10", "PM25")
 YEARS = (2013, 2019, 2020)
 PLOTS_PER_STREET = 40
+#: Where the LSOAs were on the machine the README's numbers come from.
 LSOA = Path("/work/shared/data/real/london-census-boundaries/london-2011-lsoa-gen20.shp")
 TOOLS = ("airq-cli", "airq-cli-parcels", "airq", "airq-group", "rasterstats", "exactextract",
          "exactextract-per-grid", "exactextract-weighted")
@@ -120,7 +123,7 @@ def make_parcels(n: int, seed: int = 7):
                             geometry=polys, crs="EPSG:27700")
 
 
-def prepare(folder: Path, sizes, n_grids: int, with_lsoa: bool) -> dict:
+def prepare(folder: Path, sizes, n_grids: int, lsoa: Path | None) -> dict:
     """Write the grids and polygon sets; return the datasets by name."""
     folder.mkdir(parents=True, exist_ok=True)
     grids = make_grids(folder, n_grids)
@@ -130,14 +133,20 @@ def prepare(folder: Path, sizes, n_grids: int, with_lsoa: bool) -> dict:
         if not path.exists():
             make_parcels(n).to_parquet(path)
         sets[f"parcels-{n}"] = {"path": str(path), "n": n, "group_by": "street"}
-    if with_lsoa and LSOA.exists():
+    if lsoa is not None and not lsoa.exists():
+        print(f"# no LSOA file at {lsoa}: the LSOA rows are left out (give --lsoa FILE)",
+              file=sys.stderr)
+    elif lsoa is not None:
         import geopandas as gpd
 
         path = folder / "lsoa.parquet"
         if not path.exists():
-            g = gpd.read_file(LSOA)
+            g = gpd.read_file(lsoa)
             g[["LSOA11CD", "geometry"]].rename(columns={"LSOA11CD": "code"}).to_parquet(path)
-        sets["london-lsoa"] = {"path": str(path), "n": 4835, "group_by": "code"}
+        import pyarrow.parquet as pq
+
+        sets["london-lsoa"] = {"path": str(path), "n": pq.ParquetFile(path).metadata.num_rows,
+                               "group_by": "code"}
     return {"grids": [(s, str(p)) for s, p in grids], "sets": sets}
 
 
@@ -174,7 +183,8 @@ def run_tool(tool: str, dataset: dict, grids, out: Path) -> dict:
             first = res.rows[res.rows["pollutant"] == res.rows["pollutant"].iloc[0]]
             first = first[first["year"] == first["year"].iloc[0]].set_index("airq_id")
             first = first.reindex(gdf["airq_id"])
-            centre = (first["fallback"] == "").to_numpy()
+            # a parcel holding a cell centre has no fallback (a missing value)
+            centre = (first["fallback"].isna() & first["n_points"].notna()).to_numpy()
             means = np.where(centre, first["mean"].to_numpy(float), np.nan)
             sds = np.where(centre, first["sd"].to_numpy(float), np.nan)
             counts = np.where(centre, first["n_points"].to_numpy(float), 0)
@@ -351,6 +361,8 @@ def main(argv=None) -> int:
     ap.add_argument("--exactextract-max", type=int, default=100000,
                     help="Run exactextract only up to this many parcels [100000].")
     ap.add_argument("--no-lsoa", action="store_true", help="Skip the London LSOAs.")
+    ap.add_argument("--lsoa", type=Path, default=LSOA,
+                    help="London 2011 LSOA polygons (LSOA11CD column, EPSG:27700) [%(default)s].")
     ap.add_argument("--skip-lsoa-rasterstats", action="store_true",
                     help="Do not run rasterstats on the LSOAs (it takes minutes).")
     ap.add_argument("--tools", default=",".join(TOOLS), help="Tools to run.")
@@ -370,9 +382,17 @@ def main(argv=None) -> int:
         args.exactextract_max = min(args.exactextract_max, 10000)
         args.skip_lsoa_rasterstats = True
     tools = [t for t in args.tools.split(",") if t]
+    import importlib.util
+
+    missing = sorted({m for t in tools for m in ("rasterstats", "exactextract")
+                      if t.startswith(m) and importlib.util.find_spec(m) is None})
+    if missing:
+        ap.error(f"{' and '.join(missing)} not installed: `pip install --group bench` in the "
+                 f"airq clone, or leave {'them' if len(missing) > 1 else 'it'} out (e.g. "
+                 "--tools airq-cli,airq-cli-parcels,airq,airq-group)")
     folder = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="airq-bench-"))
     t0 = time.perf_counter()
-    data = prepare(folder, sizes, args.grids, not args.no_lsoa)
+    data = prepare(folder, sizes, args.grids, None if args.no_lsoa else args.lsoa)
     print(f"# data in {folder} (prepared in {time.perf_counter() - t0:.1f} s); "
           f"{len(data['grids'])} grids {NCOLS} x {NROWS}; CPU count {os.cpu_count()}",
           file=sys.stderr)
