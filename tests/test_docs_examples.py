@@ -32,7 +32,6 @@ def _skips():
 
 # Pages being rewritten to the executable convention (issue 16); emptied when done.
 PENDING = {"docs/landuse.md", "docs/batch.md", "docs/maps.md",
-           "benchmarks/README.md"}
 
 
 def _pending(page_path):
