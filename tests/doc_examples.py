@@ -141,12 +141,21 @@ def environment(root: Path, home: Path, bindir: Path) -> dict[str, str]:
 
 
 def python_bin(folder: Path) -> Path:
-    """A folder whose ``python`` and ``python3`` are the interpreter running the tests."""
+    """A folder whose ``python`` and ``python3`` are the interpreter running the tests.
+
+    Small scripts that exec it, not symlinks: a symlink to a virtual environment's
+    python starts the base interpreter (Python looks for ``pyvenv.cfg`` beside the path
+    it was started by), without the environment's packages.
+    """
+    import shlex
+    import stat
+
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("python", "python3"):
-        link = folder / name
-        if not link.exists():
-            link.symlink_to(sys.executable)
+        script = folder / name
+        if not script.exists():
+            script.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+            script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return folder
 
 
