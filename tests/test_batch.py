@@ -454,3 +454,15 @@ def test_batch_land_use_category_is_the_one_screen_gives(runner, tmp_path):
         rows = pd.read_csv(out)
         found = rows[rows["landuse_layer"] == layer]
         assert len(found) and set(found["landuse_category"]) == {category}
+
+
+def test_layer_with_per_boundary_is_refused_not_ignored(runner, unseen, tmp_path):
+    """docs/batch.md: --layer gives each group its nearest record; with --per-boundary the
+    columns were silently left out (issue 16). Now a usage error naming both options."""
+    grids, _, plots = unseen
+    out = tmp_path / "pb.csv"
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", *_grid_args(grids),
+                              "--per-boundary", "--layer", "anything", "-o", str(out)])
+    assert res.exit_code == 2, res.stderr
+    assert "--layer" in res.stderr and "--per-boundary" in res.stderr
+    assert "Traceback" not in res.stderr and not out.exists()

@@ -127,6 +127,11 @@ def batch(ctx, boundaries, group_by, where, name, boundaries_layer, boundaries_c
                               objectives=parse_objective_sets(objectives),
                               per_boundary=per_boundary, strict=strict,
                               bands_m=parse_bands(bands), drop_implausible=drop_implausible)
+    if layers and settings.per_boundary:
+        # The nearest record is found for each group, not for each boundary.
+        raise click.BadParameter("the nearest land-use record is found for each group, not "
+                                 "for each boundary: run with --layer but without "
+                                 "--per-boundary", param_hint="--layer")
     to_stdout = is_stdout(output)
     try:
         fmt = "csv" if to_stdout else output_format(output)
