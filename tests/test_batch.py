@@ -466,3 +466,15 @@ def test_layer_with_per_boundary_is_refused_not_ignored(runner, unseen, tmp_path
     assert res.exit_code == 2, res.stderr
     assert "--layer" in res.stderr and "--per-boundary" in res.stderr
     assert "Traceback" not in res.stderr and not out.exists()
+
+
+def test_workers_without_dask_installed_is_one_line(runner, unseen, tmp_path, monkeypatch):
+    """Dask is an optional extra (airq-eho[dask]): --workers without it says how to get it."""
+    grids, _, plots = unseen
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as when not installed
+    out = tmp_path / "w.csv"
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", *_grid_args(grids),
+                              "--workers", "2", "-o", str(out)])
+    assert res.exit_code == 1, res.stderr
+    assert "pip install 'airq-eho[dask]'" in res.stderr and "Traceback" not in res.stderr
+    assert not out.exists()

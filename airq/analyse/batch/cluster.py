@@ -10,7 +10,7 @@ import numpy as np
 from airq.analyse.batch.inputs import gen_grids
 from airq.analyse.batch.plan import _Parcels
 from airq.analyse.batch.stats import _compute
-from airq.errors import AirqWarning, InputError
+from airq.errors import AirqWarning, ConfigError, InputError
 
 #: Seconds to wait for a Dask scheduler before giving up with an error.
 CONNECT_TIMEOUT_S = 10
@@ -34,7 +34,11 @@ def _partition_task(gdf, codes, names, ids, rank, gkey, item, boundaries, settin
 
 def _compute_dask(parcels: _Parcels, boundaries, items, settings, selected, per_boundary, grid_crs,
                   address, workers, n_partitions, progress):
-    from distributed import Client, LocalCluster, as_completed
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as err:
+        raise ConfigError("--workers and --dask need Dask, which is not installed: pip install "
+                          "'airq-eho[dask]'") from err
 
     cluster = None
     if address is None:
