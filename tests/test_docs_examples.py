@@ -30,19 +30,9 @@ def _skips():
                 yield pytest.param(block.skip, id=f"{_page_id(page)}:{block.line}")
 
 
-# Pages being rewritten to the executable convention (issue 16); emptied when done.
-PENDING = {"docs/landuse.md", "docs/batch.md", "docs/maps.md",
-
-
-def _pending(page_path):
-    if _page_id(page_path) in PENDING:
-        pytest.xfail("page still being rewritten to run as shown (issue 16)")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("page_path", PAGES, ids=_page_id)
 def test_page_examples_print_what_the_page_shows(page_path, tmp_path):
-    _pending(page_path)
     page = parse_page(page_path)
     if not any(not b.skip for b in page.blocks):
         pytest.skip(f"{_page_id(page_path)} has no runnable example")
@@ -59,7 +49,6 @@ def test_examples_that_cannot_run_here_are_marked(reason):
 
 @pytest.mark.parametrize("page_path", PAGES, ids=_page_id)
 def test_every_shown_command_is_runnable(page_path):
-    _pending(page_path)
     assert parse_page(page_path).problems == []
 
 
