@@ -12,6 +12,7 @@ import time
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
 import pytest
@@ -355,8 +356,12 @@ def test_streamed_per_boundary_crash_midway_leaves_no_file(runner, unseen, tmp_p
         assert json.loads(meta[b"geo"])["columns"]["geometry"]["bbox"] == pytest.approx(
             list(gdf.total_bounds))
     elif suffix == ".gpkg":
-        meta = pyogrio.read_info(out)["layer_metadata"]
-        assert json.loads(meta["airq_provenance"]) == side["provenance"]
+        info = pyogrio.read_info(out)
+        assert json.loads(info["layer_metadata"]["airq_provenance"]) == side["provenance"]
+        # a true/false field (GeoPackage's boolean subtype), not the text 'False'
+        assert dict(zip(info["fields"], info["dtypes"]))["exceeds"] == "bool"
+    if suffix == ".parquet":
+        assert pq.read_schema(out).field("exceeds").type == pa.bool_()
 
 
 def test_sigkill_midway_leaves_no_output_and_next_run_cleans_up(unseen, tmp_path):

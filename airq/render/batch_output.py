@@ -79,17 +79,20 @@ def _rounded(df: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
     return df
 
 
-def plain_rows(df: pd.DataFrame, synthetic: bool = False) -> pd.DataFrame:
+def plain_rows(df: pd.DataFrame, synthetic: bool = False,
+               keep_bool: bool = False) -> pd.DataFrame:
     """Plain column types for writers; floats to 6 decimals as in query's JSON.
 
     Categorical columns become text and nullable booleans objects (True, False,
-    None). With ``synthetic`` a first ``notice`` column says SYNTHETIC DEMO DATA.
+    None), unless ``keep_bool`` (spatial formats keep a true/false field type, even
+    for a chunk where every value is missing). With ``synthetic`` a first ``notice``
+    column says SYNTHETIC DEMO DATA.
     """
     df = _rounded(df, synthetic)
     for c in df.columns:
         if isinstance(df[c].dtype, pd.CategoricalDtype):
             df[c] = df[c].astype(object)
-        elif str(df[c].dtype) == "boolean":
+        elif str(df[c].dtype) == "boolean" and not keep_bool:
             df[c] = df[c].astype(object).where(df[c].notna(), None)
     return df
 
@@ -168,7 +171,7 @@ class BatchWriter:
         if geo is None:
             raise InputError(f"{self.final.name}: a spatial output needs the groups' geometry "
                              "(batch_stats(..., with_geometry=True))")
-        df = plain_rows(rows, synthetic)
+        df = plain_rows(rows, synthetic, keep_bool=True)  # GeoPackage/Parquet booleans
         keys = [k for k in self.keys if k in df.columns]
         merged = df.merge(plain_rows(geo[[*keys, "geometry"]]), on=keys, how="left")
         return gpd.GeoDataFrame(merged, geometry="geometry", crs=geo.crs)
