@@ -538,6 +538,31 @@ def test_float32_cells_are_shown_as_written_in_query_and_batch(runner, scene):
     assert "43.991," in text and "21.337," in text and "43.991001" not in text
 
 
+def test_a_one_cell_mean_is_its_cell_as_written_in_query_and_batch(runner, tmp_path):
+    """A plot too small to hold a centre gets its containing cell (the fallback): batch
+    reports that float32 cell as written (20.935), as query does, not 20.934999."""
+    v = np.full((NROWS, NCOLS), 30.0)
+    v[4, 5] = 20.935  # the cell holding (530103, 180103)
+    tif = write_tif(tmp_path / "model_no2.tif", v)
+    gpd.GeoDataFrame({"plot_id": ["TL-1"], "street": ["Tiny Lane"]},
+                     geometry=[shapely.box(530101, 180101, 530106, 180106)],
+                     crs="EPSG:27700").to_file(tmp_path / "tiny.gpkg", engine="pyogrio")
+    res = runner.invoke(cli, ["query", str(tmp_path / "tiny.gpkg"), "--grid", f"no2:2020={tif}",
+                              "--no-layers", "-f", "json"])
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["results"][0]["mean"] == 20.935
+    for extra in ([], ["--per-boundary"]):
+        out = tmp_path / f"tiny{len(extra)}.csv"
+        res = runner.invoke(cli, ["batch", str(tmp_path / "tiny.gpkg"), "--group-by", "street",
+                                  "--grid", f"no2:2020={tif}", *extra, "-o", str(out)])
+        assert res.exit_code == 0, res.stderr
+        import pandas as pd
+
+        row = pd.read_csv(out).iloc[0]
+        assert row["fallback"] == "containing-cell" and row["mean"] == 20.935, row.to_dict()
+        assert row["margin"] == pytest.approx(20.935 - 40, abs=1e-9)
+
+
 def test_method_text_states_the_real_cell_size(runner, scene):
     folder, values, _ = scene
     fine = write_asc(folder / f"{NAME}_fine.asc", np.repeat(np.repeat(values, 2, 0), 2, 1),

@@ -341,8 +341,9 @@ def summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
         True for values left out as implausible: neither points nor NODATA, counted
         in ``n_excluded``.
     float32
-        The values are float32 cells: min, max and median are reported as the
-        decimals the cells stand for (:func:`airq.analyse.precision.as_written`).
+        The values are float32 cells: min, max, median and a one-cell mean are
+        reported as the decimals the cells stand for
+        (:func:`airq.analyse.precision.as_written`).
 
     Returns
     -------
@@ -385,6 +386,9 @@ def summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
     if float32 and weight is not None:
         vs = as_written(vs)  # the weighted median below may average two of them
     pick = as_written if float32 and weight is None else np.asarray
+    if float32:  # a one-cell mean (e.g. a containing-cell fallback) is its cell as written
+        one = n == 1
+        mean[one] = as_written(mean[one])
     vmin = np.full(n_groups, np.nan)
     vmax = np.full(n_groups, np.nan)
     vmin[has] = pick(vs[starts[has]])

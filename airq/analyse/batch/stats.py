@@ -130,6 +130,8 @@ def _summarise(values: np.ndarray, group: np.ndarray, n_groups: int,
     vmax = np.full(n_groups, np.nan)
     median = np.full(n_groups, np.nan)
     pick = as_written if float32 else np.asarray  # float32 cells: the decimals they hold
+    one = n == 1  # a one-cell mean (a fallback boundary's) is its cell, as query reports it
+    mean[one] = pick(mean[one])
     vmin[has] = pick(vs[starts[has]])
     vmax[has] = pick(vs[ends[has] - 1])
     lo = starts + (n - 1) // 2
