@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -403,7 +404,8 @@ def test_sigkill_midway_leaves_no_output_and_next_run_cleans_up(unseen, tmp_path
     done = subprocess.run([*base, "--grid", f"pm25:2013={pm25}"], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "left by an interrupted run" in done.stderr
+    assert re.search(r"^Warning: removed \.plots\.csv\.\d+\.\w+\.part\.csv, left by an "
+                     r"interrupted run \(process \d+\)$", done.stderr, re.M), done.stderr
     assert sorted(p.name for p in out.parent.iterdir()) == ["plots.csv",
                                                             "plots.csv.provenance.json"]
     assert len(pd.read_csv(out)) == 2 * len(gdf)

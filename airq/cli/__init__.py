@@ -36,6 +36,16 @@ class _LibraryFilter(logging.Filter):
         return record.name.split(".", 1)[0] not in CHATTY_LOGGERS
 
 
+class _Formatter(logging.Formatter):
+    """airq's own warnings read as the other ``Warning:`` lines; the rest keep their
+    level and logger (``INFO airq.case.store: ...``, ``WARNING distributed...: ...``)."""
+
+    def format(self, record):  # noqa: D102
+        if record.levelno == logging.WARNING and record.name.split(".", 1)[0] == "airq":
+            return f"Warning: {record.getMessage()}"
+        return super().format(record)
+
+
 def configure_logging(verbosity: int) -> None:
     """Set the root log level from counted -v/-q flags (WARNING by default).
 
@@ -45,6 +55,7 @@ def configure_logging(verbosity: int) -> None:
     level = max(10, min(50, logging.WARNING - 10 * verbosity))
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
+        handler.setFormatter(_Formatter("%(levelname)s %(name)s: %(message)s"))
         for f in [f for f in handler.filters if isinstance(f, _LibraryFilter)]:
             handler.removeFilter(f)
         handler.addFilter(_LibraryFilter(verbosity))
