@@ -80,7 +80,8 @@ settings_options = _stack(
                  help="Objective sets (repeatable or comma-separated; the first gives the "
                       "objective column) [default: uk]. See `airq objectives`."),
     click.option("--per-boundary", is_flag=True, default=None,
-                 help="Add one row per boundary."),
+                 help="Figures per boundary: beside the area's (query, map, report); in "
+                      "place of one row per group (batch)."),
     click.option("--strict", is_flag=True, default=None,
                  help="Treat every warning as an error."),
     click.option("--drop-implausible", is_flag=True, default=None,
