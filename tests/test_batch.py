@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -360,7 +360,7 @@ def test_streamed_per_boundary_crash_midway_leaves_no_file(runner, unseen, tmp_p
         info = pyogrio.read_info(out)
         assert json.loads(info["layer_metadata"]["airq_provenance"]) == side["provenance"]
         # a true/false field (GeoPackage's boolean subtype), not the text 'False'
-        assert dict(zip(info["fields"], info["dtypes"]))["exceeds"] == "bool"
+        assert dict(zip(info["fields"], info["dtypes"], strict=True))["exceeds"] == "bool"
     if suffix == ".parquet":
         assert pq.read_schema(out).field("exceeds").type == pa.bool_()
 

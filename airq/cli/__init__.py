@@ -37,8 +37,10 @@ class _LibraryFilter(logging.Filter):
 
 
 class _Formatter(logging.Formatter):
-    """airq's own warnings read as the other ``Warning:`` lines; the rest keep their
-    level and logger (``INFO airq.case.store: ...``, ``WARNING distributed...: ...``)."""
+    """Log lines: airq's own warnings as ``Warning: ...``, like every other warning.
+
+    Other records keep their level and logger (``INFO airq.case.store: ...``).
+    """
 
     def format(self, record):  # noqa: D102
         if record.levelno == logging.WARNING and record.name.split(".", 1)[0] == "airq":

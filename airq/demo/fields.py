@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,9 +20,6 @@ from airq.demo.layout import (
     DEMO_POLLUTANTS,
     DEMO_YEARS,
 )
-
-if TYPE_CHECKING:  # geopandas and shapely load lazily so that importing airq.demo is cheap
-    pass
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from airq.demo import addresses as demo_addresses
 from airq.demo import maps as demo_maps
@@ -18,9 +17,6 @@ from airq.demo.editions import (
     laei2022_description,
     national_brownfield_description,
 )
-
-if TYPE_CHECKING:  # geopandas and shapely load lazily so that importing airq.demo is cheap
-    pass
 
 logger = logging.getLogger(__name__)
 
