@@ -29,10 +29,17 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed"),
 ]
 
-#: Start of every probe: records console errors and uncaught exceptions in window.__airq.
+#: Start of every probe: records console errors and uncaught exceptions in window.__airq;
+#: ``window.__airq.report(findings)`` writes the findings where :func:`run_probe` reads them.
 PROBE_HEAD = """<script>
 window.__airq = {errors: [], exceptions: []};
 (function () {
+  window.__airq.report = function (findings) {
+    var pre = document.createElement('pre');
+    pre.id = 'airq-probe';
+    pre.textContent = JSON.stringify(findings);
+    document.body.appendChild(pre);
+  };
   var err = console.error;
   console.error = function () {
     window.__airq.errors.push(Array.prototype.join.call(arguments, ' '));
@@ -76,10 +83,7 @@ PROBE = PROBE_HEAD + """  window.addEventListener('load', function () {
         errors: window.__airq.errors,
         exceptions: window.__airq.exceptions
       };
-      var pre = document.createElement('pre');
-      pre.id = 'airq-probe';
-      pre.textContent = JSON.stringify(out);
-      document.body.appendChild(pre);
+      window.__airq.report(out);
     }, 500);
   });
 })();

@@ -74,10 +74,7 @@ PROBE = PROBE_HEAD + """  window.addEventListener('load', function () {
         slider.dispatchEvent(new Event('input'));
         out.opacity_after = getComputedStyle(img).opacity;
       }
-      var pre = document.createElement('pre');
-      pre.id = 'airq-probe';
-      pre.textContent = JSON.stringify(out);
-      document.body.appendChild(pre);
+      window.__airq.report(out);
     }, 800);
   });
 })();
