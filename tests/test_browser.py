@@ -162,20 +162,9 @@ def test_self_contained_map_in_chromium(demo_assessment, tmp_path, recorder):
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
     path = tmp_path / "map.html"
     path.write_text(page, encoding="utf-8")
-    probed = tmp_path / "probed.html"
-    probed.write_text(page.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
 
     t0 = time.perf_counter()
-    run = chromium(["--virtual-time-budget=8000", "--window-size=1280,900", "--dump-dom",
-                    probed.as_uri()],
-                   tmp_path / "profile1", recorder.server_address[1])
-    assert run.returncode == 0, run.stderr[-2000:]
-    m = re.search(r'<pre id="airq-probe">(.*?)</pre>', run.stdout, re.S)
-    assert m, f"probe did not report; stderr: {run.stderr[-2000:]}"
-    import html as _html
-
-    seen = json.loads(_html.unescape(m.group(1)))
-
+    seen, run = run_probe(page, PROBE, tmp_path, recorder.server_address[1])
     assert seen["leaflet"] and seen["containers"] == 1, seen
     assert seen["exceptions"] == [] and seen["errors"] == []
     console = [ln for ln in run.stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()]
