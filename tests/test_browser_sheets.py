@@ -31,7 +31,7 @@ from tests.test_browser import (  # noqa: F401 (recorder is a fixture)
     recorder,
     run_probe,
 )
-from tests.test_map_shapes import landuse_features
+from tests.test_map_shapes import assert_landfill_vertices
 
 HALF = 20037508.342789244
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -122,13 +122,7 @@ def test_map_with_landfill_and_historic_sheet_in_chromium(runner, unseen, record
     page = (unseen / "map.html").read_text("utf-8")
 
     # 1. the landfill polygon has the layer's true vertices, to 1 m
-    (feat,) = landuse_features(page)
-    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-    ring = [to_bng.transform(*c) for c in feat["geometry"]["coordinates"][0]]
-    want = list(mapdata.LANDFILL.exterior.coords)
-    assert len(ring) == len(want)
-    assert max(np.hypot(gx - wx, gy - wy) for (gx, gy), (wx, wy) in zip(ring, want,
-                                                                       strict=True)) < 1.0
+    assert_landfill_vertices(page)
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)
 
     # 2. Chromium, offline: where things are drawn

@@ -8,6 +8,7 @@ compared with the layer's own vertices after an independent reprojection (pyproj
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import pytest
@@ -40,6 +41,23 @@ def page_features(page: str, key: str) -> list[dict]:
 
 def landuse_features(page: str) -> list[dict]:
     return page_features(page, "airq_layer")
+
+
+def assert_landfill_vertices(page: str, tolerance_m: float = 1.0) -> dict:
+    """Assert the page's one land-use feature is :data:`mapdata.LANDFILL`'s polygon.
+
+    Its ring is taken back to EPSG:27700 with pyproj (not by airq); every vertex must
+    lie within ``tolerance_m`` of the layer's own. Returns the feature.
+    """
+    (feat,) = landuse_features(page)
+    assert feat["geometry"]["type"] == "Polygon"
+    back = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    got = [back.transform(lon, lat) for lon, lat in feat["geometry"]["coordinates"][0]]
+    want = list(mapdata.LANDFILL.exterior.coords)
+    assert len(got) == len(want)
+    for (gx, gy), (wx, wy) in zip(got, want, strict=True):
+        assert math.hypot(gx - wx, gy - wy) < tolerance_m, ((gx, gy), (wx, wy))
+    return feat
 
 
 def number_markers(page: str) -> dict[int, tuple[float, float]]:
@@ -79,19 +97,11 @@ def _map(runner, tmp_path, grid, *extra):
 def test_landfill_polygon_has_the_layers_true_vertices(runner, site):
     tmp_path, grid = site
     page = _map(runner, tmp_path, grid)
-    (feat,) = landuse_features(page)
+    feat = assert_landfill_vertices(page)
     assert feat["properties"]["airq_number"] == 1
-    assert feat["geometry"]["type"] == "Polygon"
-    ring = feat["geometry"]["coordinates"][0]
-    back = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-    got = [back.transform(lon, lat) for lon, lat in ring]
-    want = list(mapdata.LANDFILL.exterior.coords)
-    assert len(got) == len(want)
-    for (gx, gy), (wx, wy) in zip(got, want, strict=True):
-        assert abs(gx - wx) < 1.0 and abs(gy - wy) < 1.0
     # numbered where it lies, on its own surface
     (lat, lon), = number_markers(page).values()
-    x, y = back.transform(lon, lat)
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(lon, lat)
     assert mapdata.LANDFILL.contains(shapely.Point(x, y))
     assert "approximate" not in page
 

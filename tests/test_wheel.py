@@ -111,13 +111,10 @@ def test_wheel_draws_unseen_landfill_and_historic_sheet_offline(tmp_path, record
     a historic GeoTIFF sheet, the installed `airq map ... --layer LANDFILL --historic-map
     SHEET.tif:1896 --self-contained` writes a page with the landfill's true vertices, and
     Chromium renders it offline with the image overlay."""
-    import numpy as np
-    from pyproj import Transformer
-
     from tests import mapdata
     from tests.test_browser_sheets import ARGS
     from tests.test_browser_sheets import PROBE as SHEET_PROBE
-    from tests.test_map_shapes import landuse_features
+    from tests.test_map_shapes import assert_landfill_vertices
 
     wheel = _build_wheel(tmp_path)
     env = tmp_path / "venv"
@@ -134,13 +131,7 @@ def test_wheel_draws_unseen_landfill_and_historic_sheet_offline(tmp_path, record
     res = _run([str(airq), "map", *ARGS, "-o", "map.html"], cwd=work, env=clean)
     assert "Wrote map.html" in res.stderr
     page = (work / "map.html").read_text("utf-8")
-    (feat,) = landuse_features(page)
-    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-    ring = [to_bng.transform(*c) for c in feat["geometry"]["coordinates"][0]]
-    want = list(mapdata.LANDFILL.exterior.coords)
-    assert len(ring) == len(want)
-    assert max(np.hypot(gx - wx, gy - wy)
-               for (gx, gy), (wx, wy) in zip(ring, want, strict=True)) < 1.0
+    assert_landfill_vertices(page)
     seen, _chromium = run_probe(page, SHEET_PROBE, tmp_path, recorder.server_address[1],
                                 "1200,900")
     assert seen["exceptions"] == [] and seen["errors"] == []
