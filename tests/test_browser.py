@@ -14,7 +14,6 @@ import re
 import socketserver
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -163,7 +162,6 @@ def test_self_contained_map_in_chromium(demo_assessment, tmp_path, recorder):
     path = tmp_path / "map.html"
     path.write_text(page, encoding="utf-8")
 
-    t0 = time.perf_counter()
     seen, run = run_probe(page, PROBE, tmp_path, recorder.server_address[1])
     assert seen["leaflet"] and seen["containers"] == 1, seen
     assert seen["exceptions"] == [] and seen["errors"] == []
@@ -198,4 +196,3 @@ def test_self_contained_map_in_chromium(demo_assessment, tmp_path, recorder):
                    recorder.server_address[1])
     assert run.returncode == 0, run.stderr[-2000:]
     assert shot.stat().st_size > 20_000
-    assert time.perf_counter() - t0 < 45
