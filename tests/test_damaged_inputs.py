@@ -494,6 +494,58 @@ def test_geotiff_nan_declared_nodata_is_nodata(runner, scene):
     assert json.loads(res.stdout)["results"][0]["n_nodata"] == 1
 
 
+@pytest.mark.parametrize("pollutant, stored_as, scale, offset", [
+    ("pm25", "uint16", 0.1, 0.0),   # stored x 10: 150 would pass as a plausible PM2.5 mean
+    ("no2", "int16", 0.01, 0.0),
+    ("no2", "float32", 1.0, 10.0),  # an offset alone
+])
+def test_geotiff_scale_and_offset_are_applied(runner, scene, pollutant, stored_as, scale,
+                                               offset):
+    import rasterio
+
+    folder, values, _ = scene
+    v = values / 2 if pollutant == "pm25" else values
+    stored = np.round((v - offset) / scale)
+    tif = write_tif(folder / f"model_{pollutant}.tif", stored, nodata=None, dtype=stored_as)
+    with rasterio.open(tif, "r+") as ds:
+        ds.scales, ds.offsets = [scale], [offset]
+    res = query(runner, folder, tif, spec=f"{pollutant}:2020")
+    assert res.exit_code == 0, res.stderr
+    want = np.mean([stored[rc] * scale + offset for rc in AREA])
+    assert json.loads(res.stdout)["results"][0]["mean"] == pytest.approx(want, abs=1e-6)
+
+
+def test_geotiff_with_several_bands_is_refused(runner, scene):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    folder, values, _ = scene
+    tif = folder / "model_no2.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=NCOLS, height=NROWS, count=2,
+                       dtype="float32", crs="EPSG:27700", nodata=-9999.0,
+                       transform=from_origin(XLL, YLL + NROWS * CS, CS, CS)) as ds:
+        ds.write(np.stack([values, values * 2]).astype("float32"))
+    assert_one_line_error(query(runner, folder, tif), r"model_no2\.tif holds 2 bands")
+
+
+def test_geotiff_with_an_alpha_band_reads_its_one_data_band(runner, scene):
+    import rasterio
+    from rasterio.enums import ColorInterp
+    from rasterio.transform import from_origin
+
+    folder, values, _ = scene
+    tif = folder / "model_no2.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=NCOLS, height=NROWS, count=2,
+                       dtype="float32", crs="EPSG:27700", alpha="YES",
+                       transform=from_origin(XLL, YLL + NROWS * CS, CS, CS)) as ds:
+        ds.write(np.stack([values, np.full_like(values, 255)]).astype("float32"))
+        ds.colorinterp = [ColorInterp.gray, ColorInterp.alpha]
+        ds.update_tags(1, units="ug/m3")
+    res = query(runner, folder, tif)
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["results"][0]["mean"] == pytest.approx(true_mean(values))
+
+
 def test_netcdf_nan_is_implausible_but_fill_value_is_nodata(runner, scene):
     import h5netcdf.legacyapi as nc
 

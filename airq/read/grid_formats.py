@@ -106,6 +106,7 @@ def read_rasterio(src, bounds) -> FileRead:
             raise InputError(f"{src.display} has no raster band")
         if abs(ds.transform.b) > 0 or abs(ds.transform.d) > 0:
             raise InputError(f"{src.display} is a rotated grid, which airq does not support")
+        _one_data_band(ds, src.display)
         crs = ds.crs.to_string() if ds.crs else None
         r0, r1, c0, c1 = window_for(ds.transform, (ds.height, ds.width), bounds, crs)
         win = Window(c0, r0, c1 - c0, r1 - r0)
@@ -122,6 +123,7 @@ def read_rasterio(src, bounds) -> FileRead:
                 nan_cells = nan
             if nod is not None:
                 values[values == np.asarray(nod).astype(values.dtype)] = np.nan
+        values = _scaled(values, ds.scales[0], ds.offsets[0])
         flags = {f.name for f in ds.mask_flag_enums[0]}
         if flags & {"per_dataset", "alpha"}:  # an explicit mask band, not just NODATA
             masked = ds.read_masks(1, window=win) == 0
@@ -133,6 +135,26 @@ def read_rasterio(src, bounds) -> FileRead:
         transform = ds.transform @ Affine.translation(c0, r0)  # rasterio still uses affine `*`
         return FileRead(values, transform, crs, units, (ds.height, ds.width), (r0, c0),
                         nan_cells, tags=dict(ds.tags()))
+
+
+def _one_data_band(ds, display: str) -> None:
+    """Refuse a raster with several data bands: which one is the grid is a guess."""
+    from rasterio.enums import ColorInterp
+
+    data = [i for i, ci in enumerate(ds.colorinterp, start=1) if ci != ColorInterp.alpha]
+    if len(data) > 1:
+        raise InputError(f"{display} holds {len(data)} bands; airq reads one grid per file: "
+                         "write the band you mean to a file of its own (e.g. "
+                         "`gdal_translate -b 2 in.tif out.tif`)")
+
+
+def _scaled(values: np.ndarray, scale, offset) -> np.ndarray:
+    """Apply a band's declared scale and offset (value = stored x scale + offset)."""
+    scale = 1.0 if scale is None else float(scale)
+    offset = 0.0 if offset is None else float(offset)
+    if scale == 1.0 and offset == 0.0:
+        return values
+    return values.astype("float64") * scale + offset
 
 
 def read_netcdf(src, bounds, pollutant: str | None) -> FileRead:
