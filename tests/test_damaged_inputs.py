@@ -413,6 +413,15 @@ def write_csv(folder, values, columns=("x", "y", "conc"), name=f"{NAME}.csv", ye
     (lambda t: "x,y,conc\n530010.0,180010.0,25.0\n", "holds a single point"),
     (lambda t: "x,y,conc\n", "has no data rows"),
     (lambda t: t.replace("x,y,conc\n", "x,y,conc\n530010.0,inf,25.0\n"), "line 2: y is inf"),
+    # a decimal comma: pandas read the first three fields (25) and dropped the fourth
+    (lambda t: re.sub(r"530090\.0,180090\.0,[0-9.]+", "530090.0,180090.0,25,5", t),
+     r"line 66: 4 fields \('530090.0,180090.0,25,5'\) but the header names 3"),
+    (lambda t: re.sub(r"530090\.0,180090\.0,[0-9.]+", '"530090.0","180090.0","25",5', t),
+     r"line 66: 4 fields"),
+    # every row one field longer than the header (a column name missing)
+    (lambda t: t.replace("\n", ",2020\n").replace("x,y,conc,2020", "x,y,conc"),
+     r"line 2: 4 fields .* but the header names 3 \(x,y,conc\)"),
+    (lambda t: t.replace("x,y,conc\n", "x,y,conc\n\n   \n"), None),
 ])
 def test_csv_damage(runner, scene, edit, pattern):
     folder, values, _ = scene

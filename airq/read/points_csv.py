@@ -166,6 +166,30 @@ def _read_columns(raw: bytes, usecols: list[str], display: str):
     raise InputError(f"cannot read {display} as CSV: {first_error}")
 
 
+def _check_field_counts(raw: bytes, display: str, names: list[str], nrows: int) -> None:
+    """Every row must hold as many fields as the header names.
+
+    pandas reads only the columns it is asked for and drops extra fields without a word,
+    so ``530090,180090,25,5`` (a decimal comma) would read as 25. Without quotes in the
+    file the commas are counted at C speed; with quotes, or when the count is off, the
+    rows are walked to name the first wrong one.
+    """
+    want = len(names)
+    if b'"' not in raw and raw.count(b",") == (want - 1) * (nrows + 1):
+        return
+    text = raw.decode("utf-8-sig", errors="replace").split("\n")
+    for line_no, fields in enumerate(csv.reader(text[1:]), start=2):
+        if not fields or not "".join(fields).strip():
+            continue
+        if len(fields) != want:
+            shown = ",".join(fields)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise InputError(
+                f"{display} line {line_no}: {len(fields)} fields ({shown.strip()!r}) but the "
+                f"header names {want} ({','.join(names)}); a decimal comma, an unquoted "
+                "comma or a missing column name? Every row must hold one value per column")
+
+
 def _check_finite(raw, display, name, a):
     bad = ~np.isfinite(a)
     if bad.any():
@@ -290,6 +314,7 @@ def parse_points_csv(raw: bytes, display: str, pollutant: str | None = None) -> 
     df = _read_columns(raw, usecols, display)
     if df.empty:
         raise InputError(f"{display} has no data rows")
+    _check_field_counts(raw, display, names, len(df))
     x = df[xcol].to_numpy(np.float64)
     y = df[ycol].to_numpy(np.float64)
     v = df[vcol].to_numpy(np.float64)
