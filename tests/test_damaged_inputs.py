@@ -325,6 +325,13 @@ def test_null_geometries_are_counted_and_strict_fails(runner, tmp_path):
     (lambda t: t.rstrip("\n").rsplit("\n", 3)[0] + "\n", "7 rows of values"),
     (lambda t: t.replace("nrows        10", "nrows        100000"),
      "the header says 100000 rows x 12 columns, but the file holds only"),
+    # a cell size that cannot place cells: was a TransformNotInvertibleError traceback
+    (lambda t: t.replace("cellsize     20.0", "cellsize     1e-300"),
+     r"cell size \(1e-300 x 1e-300\) cannot place cells"),
+    # old Mac line ends (CR only) and binary files: the quoted header line is cut short
+    (lambda t: t.replace("\n", "\r"),
+     r"line 1: header line 'ncols        12\\rnrows.{20,60}\.\.\.' must"),
+    (lambda t: "\x00\x01" * 50_000, r"line 1: unknown header key '(\\x00\\x01)+\.\.\.'; an ESRI"),
 ])
 def test_asc_header_and_shape_damage(runner, scene, edit, pattern):
     folder, _, asc = scene

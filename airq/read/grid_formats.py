@@ -34,7 +34,7 @@ class FileRead:
 
 
 def window_for(transform: Affine, shape: tuple[int, int], bounds,
-               crs: str | None = None) -> tuple[int, int, int, int]:
+               crs: str | None = None, display: str = "the grid") -> tuple[int, int, int, int]:
     """Rows/cols (r0, r1, c0, c1) of the cells overlapping ``bounds``, with a one-cell margin.
 
     ``bounds`` may be a callable taking the file's CRS (None when it has none) and
@@ -46,6 +46,9 @@ def window_for(transform: Affine, shape: tuple[int, int], bounds,
     if bounds is None:
         return 0, h, 0, w
     xmin, ymin, xmax, ymax = bounds
+    if not transform.is_rectilinear or abs(transform.determinant) < 1e-12:
+        raise InputError(f"{display}: the cell size ({transform.a:g} x {-transform.e:g}) cannot "
+                         "place cells; check the file's cellsize (or transform)")
     inv = ~transform
     c_a, r_a = inv @ (xmin, ymax)
     c_b, r_b = inv @ (xmax, ymin)
@@ -58,9 +61,10 @@ def window_for(transform: Affine, shape: tuple[int, int], bounds,
     return r0, r1, c0, c1
 
 
-def _cut(values: np.ndarray, nan_cells, transform: Affine, bounds, crs, units=None, **kw):
+def _cut(values: np.ndarray, nan_cells, transform: Affine, bounds, crs, display: str,
+         units=None, **kw):
     """Window a whole parsed grid (ASCII, CSV) and return its FileRead."""
-    r0, r1, c0, c1 = window_for(transform, values.shape, bounds, crs)
+    r0, r1, c0, c1 = window_for(transform, values.shape, bounds, crs, display)
     win = values[r0:r1, c0:c1].copy()
     nan = None
     if nan_cells is not None:
@@ -77,7 +81,8 @@ def read_ascii(src, bounds) -> FileRead:
     with src.open_binary() as fh:
         raw = fh.read()
     g = parse_esri_ascii(raw, src.display)
-    return _cut(g.values, g.nan_cells, g.transform, bounds, sidecar_crs(src.path, src.member))
+    return _cut(g.values, g.nan_cells, g.transform, bounds, sidecar_crs(src.path, src.member),
+                src.display)
 
 
 def read_points(src, bounds, pollutant: str | None) -> FileRead:
@@ -89,7 +94,7 @@ def read_points(src, bounds, pollutant: str | None) -> FileRead:
     p = parse_points_csv(raw, src.display, pollutant)
     # A .prj shipped beside the CSV gives its CRS (LAEI 2022 may ship one).
     return _cut(p.values, p.nan_cells, p.transform, bounds, sidecar_crs(src.path, src.member),
-                year=p.year, pollutant=p.pollutant)
+                src.display, year=p.year, pollutant=p.pollutant)
 
 
 def read_rasterio(src, bounds) -> FileRead:
@@ -108,7 +113,8 @@ def read_rasterio(src, bounds) -> FileRead:
             raise InputError(f"{src.display} is a rotated grid, which airq does not support")
         _one_data_band(ds, src.display)
         crs = ds.crs.to_string() if ds.crs else None
-        r0, r1, c0, c1 = window_for(ds.transform, (ds.height, ds.width), bounds, crs)
+        r0, r1, c0, c1 = window_for(ds.transform, (ds.height, ds.width), bounds, crs,
+                                    src.display)
         win = Window(c0, r0, c1 - c0, r1 - r0)
         values = ds.read(1, window=win)
         # float32 grids (every LAEI grid) stay float32: NaN marks NODATA just as well,
@@ -199,7 +205,7 @@ def read_netcdf(src, bounds, pollutant: str | None) -> FileRead:
         transform = da.rio.transform(recalc=True)
         full_shape = da.shape
         crs = da.rio.crs.to_string() if da.rio.crs else None
-        r0, r1, c0, c1 = window_for(transform, full_shape, bounds, crs)
+        r0, r1, c0, c1 = window_for(transform, full_shape, bounds, crs, src.display)
         raw = np.asarray(da.isel({ydim: slice(r0, r1), xdim: slice(c0, c1)}).values)
         attrs = {**da.encoding, **da.attrs}
         fills = [attrs[k] for k in ("_FillValue", "missing_value") if k in attrs]
