@@ -585,6 +585,30 @@ def test_netcdf_nan_is_implausible_but_fill_value_is_nodata(runner, scene):
     assert (row["n_points"], row["n_nodata"], row["n_implausible"]) == (10, 1, 1)
 
 
+@pytest.mark.parametrize("axis, index, shift, shown", [
+    ("x", 4, 10.0, r"x\[3\]=530070 to x\[4\]=530100 is 30, the first step is 20"),
+    ("y", 3, 20.0, r"y\[2\]=180150 to y\[3\]=180150 is 0, the first step is -20"),
+    ("x", NCOLS - 1, 5.0, r"x\[10\]=530210 to x\[11\]=530235 is 25"),
+])
+def test_netcdf_irregular_coordinates_are_refused(runner, scene, axis, index, shift, shown):
+    import h5netcdf.legacyapi as nc
+
+    folder, values, _ = scene
+    xs = XLL + CS / 2 + CS * np.arange(NCOLS)
+    ys = YLL + NROWS * CS - CS / 2 - CS * np.arange(NROWS)
+    (xs if axis == "x" else ys)[index] += shift  # rioxarray spread the cells evenly
+    with nc.Dataset(folder / "m.nc", "w") as ds:
+        ds.createDimension("y", NROWS)
+        ds.createDimension("x", NCOLS)
+        ds.createVariable("x", "f8", ("x",))[:] = xs
+        ds.createVariable("y", "f8", ("y",))[:] = ys
+        var = ds.createVariable("no2", "f8", ("y", "x"))
+        var.units = "ug m-3"
+        var[:] = values
+    res = query(runner, folder, folder / "m.nc", "--grid-crs", "EPSG:27700")
+    assert_one_line_error(res, rf"m\.nc: the {axis} coordinates are not equally spaced", shown)
+
+
 # ---------------------------------------------------------------- precision
 
 

@@ -163,6 +163,21 @@ def _scaled(values: np.ndarray, scale, offset) -> np.ndarray:
     return values.astype("float64") * scale + offset
 
 
+def _regular_axis(coords: np.ndarray, dim: str, display: str) -> None:
+    """Cell centres along one axis must be equally spaced (rioxarray assumes so silently)."""
+    if coords.size < 3:
+        return
+    steps = np.diff(coords)
+    step = steps[0]
+    bad = np.flatnonzero(np.abs(steps - step) > 1e-6 * max(abs(step), 1e-12))
+    if step == 0 or bad.size:
+        i = int(bad[0]) + 1 if bad.size else 1
+        raise InputError(
+            f"{display}: the {dim} coordinates are not equally spaced ({dim}[{i - 1}]="
+            f"{coords[i - 1]:g} to {dim}[{i}]={coords[i]:g} is {steps[i - 1]:g}, the first "
+            f"step is {step:g}); airq reads regular grids only")
+
+
 def read_netcdf(src, bounds, pollutant: str | None) -> FileRead:
     """Read one 2-D NetCDF variable; its fill value is NODATA, other NaN is implausible."""
     import rioxarray  # noqa: F401  (registers the .rio accessor)
@@ -202,6 +217,8 @@ def read_netcdf(src, bounds, pollutant: str | None) -> FileRead:
         da = da.transpose(ydim, xdim)
         if da[ydim].values[0] < da[ydim].values[-1]:
             da = da.isel({ydim: slice(None, None, -1)})  # north-up, as rasterio expects
+        for dim in (xdim, ydim):
+            _regular_axis(np.asarray(da[dim].values, dtype="float64"), dim, src.display)
         transform = da.rio.transform(recalc=True)
         full_shape = da.shape
         crs = da.rio.crs.to_string() if da.rio.crs else None
