@@ -81,3 +81,24 @@ def test_multi_layer_needs_a_layer_and_where_errors(tmp_path):
         read_boundaries(tmp_path / "m.gpkg", layer="a", where=["A Road"])
     # case and spaces are forgiven when unambiguous
     assert read_boundaries(tmp_path / "m.gpkg", layer="a", where=["street=a road"]).n_selected == 2
+
+
+def test_an_id_column_passed_over_is_said(tmp_path):
+    """A duplicated or incomplete id column is not used silently: the note names it, why,
+    and the column (or feature numbers) used instead; a unique one gives no note."""
+    g = plots().assign(plot_id=["P1", "P1", None], uprn=["10", "11", "12"])
+    g.to_file(tmp_path / "p.gpkg", engine="pyogrio")
+    b = read_boundaries(tmp_path / "p.gpkg")
+    assert b.id_column == "uprn" and list(b.gdf["airq_id"]) == ["10", "11", "12"]
+    assert b.notes == ("p.gpkg: boundary ids taken from 'uprn', not 'plot_id': 2 features "
+                       "share a value (e.g. 'P1') and 1 has none",)
+    g.assign(uprn=["10", "10", "12"], inspireid=["1", "1", "1"]).to_file(
+        tmp_path / "q.gpkg", engine="pyogrio")
+    b = read_boundaries(tmp_path / "q.gpkg")
+    assert b.id_column is None and list(b.gdf["airq_id"]) == ["0", "1", "2"]
+    assert b.notes[0].startswith("q.gpkg: boundary ids taken from the feature numbers in the "
+                                 "file (0, 1, ...), not 'plot_id': ")
+    assert "not 'uprn': 2 features share a value (e.g. '10')" in b.notes[0]
+    assert "not 'inspireid': 3 features share a value (e.g. '1')" in b.notes[0]
+    plots().to_file(tmp_path / "r.gpkg", engine="pyogrio")
+    assert read_boundaries(tmp_path / "r.gpkg").notes == ()

@@ -347,10 +347,11 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
     if out.empty:
         raise InputError(f"{p.name}: no usable polygon among the {n_selected} selected features"
                          + (f" ({notes[-1].split('(', 1)[1].split(')')[0]})" if notes else ""))
-    lower = {c.lower(): c for c in out.columns}
-    id_col = next((lower[k] for k in ID_COLUMNS
-                   if k in lower and out[lower[k]].notna().all() and out[lower[k]].is_unique),
-                  None)
+    id_col, passed_over = _id_column(out)
+    if passed_over:  # an id column a reader would expect is not used: say why, and which is
+        used = repr(id_col) if id_col else "the feature numbers in the file (0, 1, ...)"
+        notes.append(f"{p.name}: boundary ids taken from {used}, not "
+                     + "; not ".join(passed_over))
     ids = out[id_col].astype(str) if id_col else (out.index.astype(str))
     out = out.assign(airq_id=np.asarray(ids)).reset_index(drop=True)
     if name is None:
@@ -366,6 +367,28 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
                       id_column=id_col, layer=layer, synthetic=is_synthetic(p, sha256=sha),
                       all_valid=still_invalid == 0, notes=tuple(notes),
                       dropped_not_polygon=n_nonpoly, crs_given=crs, member=member)
+
+
+def _id_column(gdf) -> tuple[str | None, list[str]]:
+    """The first column of ``ID_COLUMNS`` (any case) with a value in every feature, each
+    different; and why each candidate before it was passed over."""
+    lower = {c.lower(): c for c in gdf.columns}
+    passed_over = []
+    for key in ID_COLUMNS:
+        if key not in lower:
+            continue
+        col = gdf[lower[key]]
+        n_missing = int(col.isna().sum())
+        dup = col[col.notna() & col.duplicated(keep=False)]
+        if not n_missing and dup.empty:
+            return lower[key], passed_over
+        why = []
+        if len(dup):
+            why.append(f"{len(dup)} features share a value (e.g. {str(dup.iloc[0])[:40]!r})")
+        if n_missing:
+            why.append(f"{n_missing} {'has' if n_missing == 1 else 'have'} none")
+        passed_over.append(f"{lower[key]!r}: {' and '.join(why)}")
+    return None, passed_over
 
 
 def _check_geographic_range(gdf, p: Path, implied: bool, given: bool) -> None:
