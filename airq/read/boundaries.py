@@ -370,8 +370,10 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
 
 
 def _id_column(gdf) -> tuple[str | None, list[str]]:
-    """The first column of ``ID_COLUMNS`` (any case) with a value in every feature, each
-    different; and why each candidate before it was passed over.
+    """The id column, and why each candidate before it was passed over.
+
+    The id column is the first of ``ID_COLUMNS`` (any case) with a value in every
+    feature, each different; None when there is none.
     """
     lower = {c.lower(): c for c in gdf.columns}
     passed_over = []
