@@ -370,7 +370,7 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
 
 
 def _id_column(gdf) -> tuple[str | None, list[str]]:
-    """The id column, and why each candidate before it was passed over.
+    """Return the id column, and why each candidate before it was passed over.
 
     The id column is the first of ``ID_COLUMNS`` (any case) with a value in every
     feature, each different; None when there is none.
