@@ -441,6 +441,18 @@ def test_csv_damage(runner, scene, edit, pattern):
     assert_one_line_error(res, rf"{NAME}\.csv", pattern)
 
 
+def test_csv_not_utf8_is_named(runner, scene):
+    """A point CSV saved as Latin-1 (a 'µg/m³' units column): one line naming the file,
+    the byte and what to do, not the codec's message."""
+    folder, values, _ = scene
+    csv = write_csv(folder, values)
+    lines = csv.read_text().splitlines()
+    text = "\n".join([lines[0] + ",units", *(ln + ",µg/m³" for ln in lines[1:])]) + "\n"
+    csv.write_bytes(text.encode("latin-1"))
+    assert_one_line_error(query(runner, folder, csv), rf"{NAME}\.csv is not UTF-8 text "
+                          r"\(byte 0xb5 at offset \d+\); save it as CSV UTF-8")
+
+
 def test_csv_irregular_spacing_is_refused(runner, tmp_path):
     pts = ["x,y,conc"] + [f"{530010 + 20 * c},{180010 + 25 * r},30" for r in range(4)
                           for c in range(4)]
@@ -542,6 +554,23 @@ def test_geotiff_with_several_bands_is_refused(runner, scene):
                        transform=from_origin(XLL, YLL + NROWS * CS, CS, CS)) as ds:
         ds.write(np.stack([values, values * 2]).astype("float32"))
     assert_one_line_error(query(runner, folder, tif), r"model_no2\.tif holds 2 bands")
+
+
+@pytest.mark.parametrize("transform, pattern", [
+    ((CS, 0, XLL, 0, -2 * CS, YLL + NROWS * 2 * CS), r"model_no2\.tif: grid cells are not "
+                                                      r"square \(20 x 40 m\)"),
+    ((CS, 0, XLL, 0, CS, YLL), r"model_no2\.tif: rows run south to north"),
+])
+def test_geotiff_cells_not_square_or_not_north_up_are_named(runner, scene, transform, pattern):
+    import rasterio
+    from affine import Affine
+
+    folder, values, _ = scene
+    tif = folder / "model_no2.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=NCOLS, height=NROWS, count=1,
+                       dtype="float32", crs="EPSG:27700", transform=Affine(*transform)) as ds:
+        ds.write(values.astype("float32"), 1)
+    assert_one_line_error(query(runner, folder, tif), pattern)
 
 
 def test_geotiff_with_an_alpha_band_reads_its_one_data_band(runner, scene):

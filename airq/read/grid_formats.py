@@ -41,14 +41,22 @@ def window_for(transform: Affine, shape: tuple[int, int], bounds,
     returning the bounds in that CRS, so a file is opened once, not peeked first.
     """
     h, w = shape
+    if not transform.is_rectilinear or abs(transform.determinant) < 1e-12:
+        raise InputError(f"{display}: the cell size ({transform.a:g} x {-transform.e:g}) cannot "
+                         "place cells; check the file's cellsize (or transform)")
+    if transform.a <= 0 or transform.e >= 0:
+        raise InputError(f"{display}: rows run south to north or columns east to west "
+                         f"(cell size {transform.a:g} x {transform.e:g}); airq reads north-up "
+                         "grids: re-save it north-up (e.g. gdalwarp)")
+    if not np.isclose(transform.a, -transform.e):
+        raise InputError(f"{display}: grid cells are not square ({transform.a:g} x "
+                         f"{-transform.e:g} m); airq pools square cells, as LAEI and Defra "
+                         "grids have")
     if callable(bounds):
         bounds = bounds(crs)
     if bounds is None:
         return 0, h, 0, w
     xmin, ymin, xmax, ymax = bounds
-    if not transform.is_rectilinear or abs(transform.determinant) < 1e-12:
-        raise InputError(f"{display}: the cell size ({transform.a:g} x {-transform.e:g}) cannot "
-                         "place cells; check the file's cellsize (or transform)")
     inv = ~transform
     c_a, r_a = inv @ (xmin, ymax)
     c_b, r_b = inv @ (xmax, ymin)

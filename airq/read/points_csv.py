@@ -148,6 +148,9 @@ def _read_columns(raw: bytes, usecols: list[str], display: str):
     try:
         return pd.read_csv(io.BytesIO(raw), dtype=dict.fromkeys(usecols, np.float64),
                            na_values=list(NAN_TOKENS), **kw)
+    except UnicodeDecodeError as err:
+        raise InputError(f"{display} is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+                         f"{err.start}); save it as CSV UTF-8") from err
     except (ValueError, pd.errors.ParserError) as err:
         first_error = err
     # Error path: read as text to name the first cell that is not a number.
