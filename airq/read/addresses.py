@@ -383,6 +383,25 @@ def _parse_coord(text, display: str, column: str, lo: float, hi: float,
     return v
 
 
+def _check_not_degrees(frame: pd.DataFrame, display: str, mapping: dict) -> None:
+    """Refuse positions that are degrees (or 0,0), not British National Grid metres.
+
+    No address in Great Britain lies within 180 m east and 90 m north of the
+    grid's false origin (open sea south-west of the Isles of Scilly), so such a
+    pair is longitude/latitude in the easting/northing columns, or a missing
+    position written as zeros: never a place to pool figures at.
+    """
+    deg = ((frame["x"].abs() <= 180) & (frame["y"].abs() <= 90)).to_numpy()
+    if deg.any():
+        shown = np.full(len(frame), "", dtype=object)
+        shown[deg] = [f"{x:g},{y:g}" for x, y in zip(frame["x"].to_numpy()[deg],
+                                                    frame["y"].to_numpy()[deg], strict=True)]
+        raise _row_error(display, deg, f"{mapping['x']},{mapping['y']}", shown,
+                         "looks like longitude/latitude in degrees (or a missing position "
+                         "written as 0), not an easting and northing in EPSG:27700 metres; "
+                         "give the columns that hold British National Grid metres")
+
+
 def read_addresses(path: str | Path, *, columns: dict | None = None) -> Addresses:
     """Read address points from ONSUD, OS Open UPRN or a council gazetteer CSV.
 
@@ -439,6 +458,7 @@ def read_addresses(path: str | Path, *, columns: dict | None = None) -> Addresse
         "y": _parse_coord(col("y"), display, mapping["y"], GB_EXTENT[1], GB_EXTENT[3],
                           "northing"),
     })
+    _check_not_degrees(frame, display, mapping)
     if "postcode" in mapping:
         pcs, bad = _normalise_column(col("postcode"))
         if bad.any():
