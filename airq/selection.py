@@ -199,6 +199,7 @@ def grouped_boundaries(boundaries: str | Path | None, group_by: str, *,
     InputError
         ``group_by`` other than postcode or street, or a file lacking that field.
     """
+    from airq.analyse.addresses import OUTSIDE
     from airq.read.addresses import LAYOUT_NAMES
 
     key = group_by.lower()
@@ -225,6 +226,15 @@ def grouped_boundaries(boundaries: str | Path | None, group_by: str, *,
     if not has:
         raise InputError(f"{source} ({layout_name}) gives no {key}s to group by")
     pairs = group_parcels(links, key)
+    if pairs.empty:
+        held = links[links[key].notna()]
+        n_out = int(held.loc[held["parcel"] == OUTSIDE, "uprn"].nunique())
+        n_held = _plural(int(held["uprn"].nunique()), "address", "addresses")
+        raise InputError(
+            f"no address of {source} with a {key} lies on a boundary of "
+            f"{Path(b.source).name} ({n_held} with a "
+            f"{key}, {n_out} outside the boundaries' extent): do both files cover the same "
+            "area, in British National Grid metres?")
     summary = parcel_summary(links, n_parcels)
     gdf = b.gdf.iloc[pairs["parcel"].to_numpy()].copy()
     gdf.insert(0, key, pairs["group"].to_numpy())

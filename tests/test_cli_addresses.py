@@ -242,6 +242,20 @@ def test_batch_reports_a_postcode_on_no_boundary(runner, estate, tmp_path):
     assert "RM6 6EJ" in errors and "lie on no boundary" in errors
 
 
+def test_batch_with_addresses_of_another_area_says_why(runner, estate, tmp_path):
+    rows = [(u, x - 100_000, y, pc) for u, x, y, pc in estate["rows"]]
+    onsud = tmp_path / "elsewhere.csv"
+    onsud.write_text(onsud_csv(rows))
+    res = runner.invoke(cli, ["batch", str(estate["zip"]), "--addresses", str(onsud),
+                              "--group-by", "postcode", "--grid",
+                              f"no2:2020={estate['grid']}", "-o", str(tmp_path / "pc.csv")])
+    assert res.exit_code == 1
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    assert "no address of elsewhere.csv with a postcode lies on a boundary of " \
+           f"Barking_and_Dagenham.zip ({len(rows)} addresses with a postcode, {len(rows)} " \
+           "outside the boundaries' extent)" in res.stderr
+
+
 def test_catalogue_once_then_query_by_postcode_alone(runner, estate):
     res = runner.invoke(cli, ["boundaries", "add", str(estate["zip"]), "--addresses",
                               str(estate["onsud"])])
