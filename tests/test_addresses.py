@@ -104,6 +104,20 @@ def test_truncated_gml_is_an_error(tmp_path):
         read_gml_frame(gml)
 
 
+@pytest.mark.parametrize("ids, message", [
+    ([IDS[0], IDS[0], IDS[2], IDS[3]], "INSPIREID 23456781 is held by features 1, 2"),
+    ([IDS[0], IDS[1], "", IDS[3]], "feature 3 has no INSPIREID"),
+])
+def test_blank_or_repeated_inspireid_is_an_error(tmp_path, ids, message):
+    # a repeated id counted one title twice (n_boundaries); a blank one made every
+    # output name the boundaries by row number instead of INSPIREID
+    gml = tmp_path / "Land_Registry_Cadastral_Parcels.gml"
+    gml.write_text(inspire_gml(BOXES, ids))
+    with pytest.raises(InputError, match=message) as err:
+        read_gml_frame(gml)
+    assert "Land_Registry_Cadastral_Parcels.gml" in str(err.value)
+
+
 def test_member_gdal_cannot_read_is_an_error(tmp_path):
     text = inspire_gml(BOXES, IDS).replace("<LR:PREDEFINED", "<LR:OTHER", 1).replace(
         "</LR:PREDEFINED>", "</LR:OTHER>", 1)

@@ -189,5 +189,34 @@ def read_gml_frame(path: str | Path, layer: str | None = None, columns=None):
     for col in INSPIRE_COLUMNS[:3]:
         if col in gdf.columns:  # identifiers are text, whatever type GDAL guessed
             gdf[col] = gdf[col].astype("string")
+    if "INSPIREID" in gdf.columns:
+        _check_inspire_ids(gdf["INSPIREID"], src.display)
     gdf.attrs["member"] = src.member
     return gdf
+
+
+def _check_inspire_ids(ids, display: str) -> None:
+    """Refuse a feature without an INSPIREID, or an INSPIREID held by two features.
+
+    Every title extent in an INSPIRE Index Polygons file has its own INSPIREID,
+    the identifier every output names a boundary by; a blank or repeated one means
+    a damaged file or two files joined, and would count one title twice or name
+    the boundaries by row number instead.
+    """
+    text = ids.str.strip()
+    blank = (text.isna() | (text == "")).to_numpy()
+    if blank.any():
+        first = int(blank.argmax())
+        raise InputError(f"{display}: feature {first + 1} has no INSPIREID"
+                         + (f" (and {int(blank.sum()) - 1} more)" if blank.sum() > 1 else "")
+                         + "; every INSPIRE polygon has one: the file is damaged, download it "
+                           "again")
+    dup = text.duplicated(keep=False).to_numpy()
+    if dup.any():
+        first = text[dup].iloc[0]
+        where = [str(i + 1) for i in (text == first).to_numpy().nonzero()[0][:5]]
+        n = int(text[dup].nunique())
+        raise InputError(f"{display}: INSPIREID {first} is held by features {', '.join(where)}"
+                         + (f" ({n} INSPIREIDs repeat)" if n > 1 else "")
+                         + "; each title is in the file once: the file is damaged or two "
+                           "files were joined, download it again")
