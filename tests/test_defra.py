@@ -175,6 +175,9 @@ def test_files_combined_and_duplicates_must_agree(tmp_path):
     (lambda t: t.replace(f"{value(547500, 187500):.5f}", "2150"), r"row 7: Total_NO2_21 is 2150 "
      "µg/m³, implausible"),
     (lambda t: t.replace("546500,187500", "9546500,187500", 1), "outside Great Britain"),
+    # a download cut inside the last row's total: read as its first digit before
+    (lambda t: t.rstrip("\n")[: t.rstrip("\n").rfind(",Greater London Urban Area,") + 28],
+     r"row 9: 6 values under a header of 22 columns; the row is cut short"),
 ])
 def test_damaged_copies_are_errors(tmp_path, damage, message):
     path = write_defra(tmp_path / "bg.csv", cells_in(546000, 548000, 186000, 188000))

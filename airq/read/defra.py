@@ -189,6 +189,10 @@ def _read_table(src) -> _Table:
         if len(cells) > len(header) and any(cells[len(header):]):
             raise InputError(f"{src.display} row {i}: {len(cells)} values under a header of "
                              f"{len(header)} columns; the columns are shifted, check the file")
+        if len(cells) < len(header):  # a cut row: its last value may be cut short too
+            raise InputError(f"{src.display} row {i}: {len(cells)} values under a header of "
+                             f"{len(header)} columns; the row is cut short (a truncated "
+                             "download or a damaged file): download it again")
         body.append((cells + [""] * len(header))[:len(header)])
         numbers.append(i)  # the row as a spreadsheet numbers it
     frame = pd.DataFrame(body, columns=header, dtype=str)
