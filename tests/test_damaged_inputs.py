@@ -394,6 +394,23 @@ def test_damaged_asc_inside_a_zip_names_the_member(runner, scene):
                           rf"LAEI-ASCII\.zip!2020/ASCII/{NAME}\.asc line 12, value 5")
 
 
+@pytest.mark.parametrize("cut, pattern", [
+    (1, None),  # the line break lost, the value whole: read
+    (3, r"line 16: the last value \(\d+\.\d{2}\) has fewer decimals"),
+    (6, r"line 16: the last value \(\d+\) has fewer decimals"),
+])
+def test_asc_cut_inside_its_last_value(runner, scene, cut, pattern):
+    # a download cut inside the last value still holds nrows x ncols numbers: 27.3412
+    # cut to 2 was read as a plausible 2 µg/m³
+    folder, values, asc = scene
+    asc.write_bytes(asc.read_bytes()[:-cut])
+    res = query(runner, folder, asc)
+    if pattern is None:
+        assert res.exit_code == 0, res.stderr
+        return
+    assert_one_line_error(res, rf"{NAME}\.asc", pattern, "truncated download")
+
+
 # ---------------------------------------------------------------- the class: point CSVs
 
 
@@ -429,6 +446,10 @@ def write_csv(folder, values, columns=("x", "y", "conc"), name=f"{NAME}.csv", ye
     (lambda t: t.replace("\n", ",2020\n").replace("x,y,conc,2020", "x,y,conc"),
      r"line 2: 4 fields .* but the header names 3 \(x,y,conc\)"),
     (lambda t: t.replace("x,y,conc\n", "x,y,conc\n\n   \n"), None),
+    # a download cut inside the last row: its value was read as a plausible number
+    (lambda t: t[:-4], r"line 121: the last row \('530230\.0,180010\.0,\d+\.\d'\) looks cut short"),
+    (lambda t: t.rstrip("\n").rsplit(",", 1)[0], r"line 121: the last row .* looks cut short"),
+    (lambda t: t.rstrip("\n"), None),
 ])
 def test_csv_damage(runner, scene, edit, pattern):
     folder, values, _ = scene

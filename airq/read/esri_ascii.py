@@ -216,6 +216,7 @@ def parse_esri_ascii(raw: bytes, display: str) -> AsciiGrid:
         _locate_problem(body, first_line, ncols, nrows, nodata, transform, display)
         raise InputError(f"{display}: the values cannot be read as {nrows} rows of {ncols} "
                          "numbers")
+    _check_last_value(body, nodata, display, first_line)
     nan_cells = None
     if math.isnan(nodata):
         pass  # NaN is the declared NODATA
@@ -225,6 +226,46 @@ def parse_esri_ascii(raw: bytes, display: str) -> AsciiGrid:
             nan_cells = nan
         values[values == nodata] = np.nan
     return AsciiGrid(values, transform, nodata, declared, nan_cells)
+
+
+def fewer_decimals(last: bytes, before: bytes) -> bool:
+    """Tell whether the token ``last`` has fewer decimals than ``before`` (a cut value)."""
+    def decimals(t: bytes) -> int:
+        t = t.strip()
+        return len(t) - t.index(b".") - 1 if b"." in t else 0
+    return decimals(last) < decimals(before)
+
+
+def _check_last_value(body: bytes, nodata: float, display: str, first_line: int) -> None:
+    """Refuse a grid whose last value looks cut short (a truncated download).
+
+    A file cut inside its last value (``18.629`` to ``1``) still holds nrows x ncols
+    numbers. When the file ends without a line break, its last value must have as
+    many decimals as the last value before it that is not NODATA.
+    """
+    end = body.rstrip(b" \t")
+    if not end or end.endswith(b"\n"):
+        return
+    tokens = end[-4096:].split()
+    if len(tokens) < 2:
+        return
+
+    def is_nodata(t: bytes) -> bool:
+        try:
+            return float(t) == nodata
+        except ValueError:
+            return False
+
+    if is_nodata(tokens[-1]):
+        return
+    before = next((t for t in reversed(tokens[:-1]) if not is_nodata(t)), None)
+    if before is not None and fewer_decimals(tokens[-1], before):
+        line = first_line + body.count(b"\n")
+        raise InputError(
+            f"{display} line {line}: the last value ({tokens[-1].decode(errors='replace')}) "
+            f"has fewer decimals than those before it ({before.decode(errors='replace')}) "
+            "and the file ends without a line break: a truncated download? Download it "
+            "again (if the value is complete, end the file with a line break)")
 
 
 def _parse_body(body: bytes, ncols: int, nrows: int) -> np.ndarray | None:

@@ -20,7 +20,7 @@ from affine import Affine
 
 from airq.errors import InputError
 from airq.read.cells import format_coord
-from airq.read.esri_ascii import NAN_TOKENS
+from airq.read.esri_ascii import NAN_TOKENS, fewer_decimals
 
 X_NAMES = ("x", "easting", "eastings")
 Y_NAMES = ("y", "northing", "northings")
@@ -285,6 +285,29 @@ def _check_duplicates(raw, display, flat, x, y, v, cells, cols):
         "centre may appear once")
 
 
+def _check_last_line(raw: bytes, display: str) -> None:
+    """Refuse a file whose last line looks cut short (a truncated download).
+
+    A file that ends without a line break may have been cut inside its last row,
+    turning ``18.629`` into a plausible ``1``. When it does, the last row must have
+    as many fields as the row before and its last field as many decimals.
+    """
+    body = raw.rstrip(b" \t")
+    if not body or body.endswith(b"\n"):
+        return
+    lines = [ln for ln in body.split(b"\n")[-3:] if ln.strip()]
+    if len(lines) < 3:  # the header and one row: nothing to compare with
+        return
+    prev, last = lines[-2].rstrip(b"\r").split(b","), lines[-1].rstrip(b"\r").split(b",")
+    if len(last) < len(prev) or fewer_decimals(last[-1], prev[-1]):
+        n = raw.count(b"\n") + 1
+        raise InputError(
+            f"{display} line {n}: the last row ({lines[-1].decode(errors='replace').strip()!r}) "
+            "looks cut short (fewer fields or decimals than the row before, and no line break "
+            "at the end): a truncated download? Download it again (if the row is complete, "
+            "end the file with a line break)")
+
+
 def parse_points_csv(raw: bytes, display: str, pollutant: str | None = None) -> PointGrid:
     """Parse an LAEI point CSV and place its points on their lattice.
 
@@ -309,6 +332,7 @@ def parse_points_csv(raw: bytes, display: str, pollutant: str | None = None) -> 
         lattice far larger than the points (the message names the file and line).
     """
     names = _header(raw, display)
+    _check_last_line(raw, display)
     xcol = _pick(names, X_NAMES, "x (easting)", display)
     ycol = _pick(names, Y_NAMES, "y (northing)", display)
     ycolumn = _pick(names, YEAR_NAMES, "year", display, required=False)
