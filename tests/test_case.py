@@ -354,6 +354,48 @@ def test_every_output_of_a_changed_record_says_so(runner, sqlite_url, tmp_path):
     assert res.exit_code == 1 and "has no opening event" in res.stderr
 
 
+def test_a_date_that_is_no_date_is_named_not_a_traceback(runner, sqlite_url, tmp_path):
+    ref = _case_with_events(runner, sqlite_url, tmp_path)
+    open_case(runner, sqlite_url)  # a second, intact case
+    sql(sqlite_url, "UPDATE events SET at = 'garbage' WHERE seq = 2 AND case_id = "
+                    "(SELECT id FROM cases WHERE reference = :ref)", ref=ref)
+    res = run(runner, sqlite_url, "list", "--as-of", "2021-04-01")
+    assert "ENQ-2018-0002" in res.stdout and f"{ref} " not in res.stdout
+    assert f"not listed: case {ref}: event 2 (note) has the date 'garbage'" in res.stderr
+    assert _verify(runner, sqlite_url, ref).exit_code == 1
+    sql(sqlite_url, "UPDATE events SET at = '' WHERE seq = 1 AND case_id = "
+                    "(SELECT id FROM cases WHERE reference = :ref)", ref=ref)
+    res = run(runner, sqlite_url, "show", ref, ok=False)
+    assert res.exit_code == 1 and "Traceback" not in res.stderr
+    assert "\nError: event 1 (opened) has the date ''" in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("damage, message, commands", [
+    ("DROP TABLE blobs", "no such table: blobs", ["verify"]),
+    ("ALTER TABLE events DROP COLUMN data", "no such column: events.data",
+     ["verify", "show", "list"]),
+])
+def test_register_changed_outside_airq_is_a_one_line_error(runner, sqlite_url, tmp_path,
+                                                           damage, message, commands):
+    ref = _case_with_events(runner, sqlite_url, tmp_path)
+    sql(sqlite_url, damage)
+    every = {"verify": ["verify", ref, "--no-figures"], "show": ["show", ref], "list": ["list"]}
+    for args in (every[c] for c in commands):
+        res = run(runner, sqlite_url, *args, ok=False)
+        assert res.exit_code == 1 and "Traceback" not in res.stderr, res.stderr
+        assert res.stderr.startswith("Error: the case register ") and message in res.stderr
+        assert "restore it from a backup" in res.stderr and res.stderr.count("\n") == 1
+
+
+def test_a_file_that_is_not_a_register_is_a_one_line_error(runner, tmp_path, monkeypatch):
+    monkeypatch.delenv("AIRQ_DATABASE_URL", raising=False)
+    path = tmp_path / "register.sqlite"
+    path.write_bytes(b"not a database at all, just text\n" * 200)
+    res = run(runner, f"sqlite:///{path}", "list", ok=False)
+    assert res.exit_code == 1 and "Traceback" not in res.stderr, res.stderr
+    assert "file is not a database" in res.stderr and res.stderr.count("\n") == 1
+
+
 def test_verify_inserted_event(runner, db_url, tmp_path):
     ref = _case_with_events(runner, db_url, tmp_path)
     # An event inserted in the middle: renumber the later ones, add one with made-up hashes.

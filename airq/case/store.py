@@ -241,6 +241,9 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
         engine.dispose()
         raise CaseError(f"cannot open the case register {store.name}: {_first_line(err)}; "
                         f"check --database or ${DATABASE_ENV}") from err
+    except exc.DatabaseError as err:  # not a database at all ("file is not a database")
+        engine.dispose()
+        raise CaseError(_damaged(store, err)) from err
     except BaseException:
         engine.dispose()
         raise
@@ -366,5 +369,13 @@ def opened(url: str | None = None) -> Iterator[Store]:
     store = open_store(url)
     try:
         yield store
+    except exc.SQLAlchemyError as err:  # a table or column removed or changed by hand
+        raise CaseError(_damaged(store, err)) from err
     finally:
         store.dispose()
+
+
+def _damaged(store: Store, err: Exception) -> str:
+    return (f"the case register {store.name} cannot be read as airq wrote it: "
+            f"{_first_line(err)}; it was damaged or changed outside airq: restore it from a "
+            "backup")
