@@ -99,8 +99,21 @@ class Event:
 
     @property
     def day(self) -> date:
-        """The date it happened."""
-        return date.fromisoformat(self.at[:10])
+        """The date it happened.
+
+        Raises
+        ------
+        CaseError
+            If ``at`` holds no date (changed outside airq).
+        """
+        try:
+            return date.fromisoformat(self.at[:10])
+        except (TypeError, ValueError) as err:
+            from airq.errors import CaseError
+
+            raise CaseError(f"event {self.seq} ({self.kind}) has the date {self.at!r}, not a "
+                            "date airq wrote: the record was changed outside airq; run "
+                            "`airq case verify`") from err
 
     def to_dict(self) -> dict:
         """Return JSON-ready values."""

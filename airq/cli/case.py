@@ -342,6 +342,7 @@ def case_list(only_open, overdue, as_of, working_days, fmt):
     with _store() as store:
         every = load_cases(store, skipped=warnings)
         name = store.name
+    every = _with_dates(every, warnings)
     warnings += [f"case {c.reference}: the record fails verification ({len(c.problems)} "
                  f"difference(s)); run `airq case verify {c.reference}`"
                  for c in every if c.problems]
@@ -352,6 +353,22 @@ def case_list(only_open, overdue, as_of, working_days, fmt):
     click.echo(render_list(statuses, fmt, as_of=day, limit=working_days, database=name,
                            filters=filters, digest=heads_digest(every), warnings=warnings),
                nl=False)
+
+
+def _with_dates(cases, warnings: list[str]) -> list:
+    """Cases whose every event has a date; the others are named in ``warnings``."""
+    from airq.errors import CaseError
+
+    out = []
+    for c in cases:
+        try:
+            for e in c.events:
+                _ = e.day
+        except CaseError as err:
+            warnings.append(f"not listed: case {c.reference}: {err}")
+            continue
+        out.append(c)
+    return out
 
 
 @case.command("verify")
