@@ -492,6 +492,10 @@ def verify_case(store: Store, reference: str, *, head: str | None = None,
                             "it were removed or rewritten")
         else:
             checked.append(f"head {head[:12]}... is event {hashes[head]} of {len(rows)}")
+    elif rows:
+        notes.append("events removed from the end of the record cannot be seen without a "
+                     "last-event hash printed earlier (case show, summary report): give it "
+                     "with --head HASH")
     return Verification(reference, len(rows), n_att, tuple(problems), tuple(checked), last,
                         tuple(notes))
 
