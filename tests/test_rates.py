@@ -397,6 +397,8 @@ def test_read_rates_table_totals_with_thousands_separators(tmp_path):
         ("A,3,\n", ["line 2, column person_years", "empty value"]),
         ("A,3,100\nA,4,100\n", ["line 3", "already given on line 2"]),
         ("A,-3,100\nB,1.5,0\n", ["line 2", "line 3, column cases", "line 3, column person_years"]),
+        # columns swapped: a rate of 52,000 per 100,000 was reported as significant
+        ("A,21507,79\n", ["line 2: 21507 cases but 79 person-years", "columns swapped"]),
     ],
 )
 def test_read_rates_table_bad_values_name_file_line_and_column(tmp_path, body, messages):

@@ -319,6 +319,11 @@ def read_rates_table(path: str | os.PathLike) -> list[AreaCounts]:
             problems.append(f"{where}, column {header[band_col]}: empty age band")
         cases = _parse_cell(cells[cases_col], header[cases_col], where, problems, whole=True)
         person_years = _parse_cell(cells[py_col], header[py_col], where, problems, whole=False)
+        if cases is not None and person_years is not None and cases > person_years:
+            problems.append(f"{where}: {cases:g} cases but {person_years:g} "
+                            f"{denominator}: more cases than {denominator} (a rate above one "
+                            "case per person-year) cannot be right; are the columns swapped, "
+                            f"or the {denominator} in thousands?")
         if (area, band) in seen:
             again = f"age band {band} of " if band is not None else ""
             problems.append(
