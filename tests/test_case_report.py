@@ -237,6 +237,42 @@ def test_damaged_documents_are_errors():
         rates_from_document([{"area": "x"}], "r.json")
 
 
+def _edit_rates(doc, how):
+    import copy
+
+    doc = copy.deepcopy(doc)
+    how(doc)
+    return doc
+
+
+@pytest.mark.parametrize("how, message", [
+    (lambda d: d[0].update(crude_rate=12.0), r"row 1 \('LSOA'\): crude_rate is 12.0, but 79 "
+     r"cases in 21507 person-years give 367.322"),
+    (lambda d: d[0].update(crude_lower=999.0), "crude_lower is 999.0"),
+    (lambda d: d[0].update(crude_rate=float("nan")), "crude_rate is nan"),
+    (lambda d: d[0].update(cases=-5), "counts cannot be negative"),
+    (lambda d: d[0].update(person_years=0), "person-years is 0"),
+    (lambda d: d[0].update(cases=30000), "30000 cases in 21507 person-years cannot be right"),
+    (lambda d: d.append(dict(d[0])), "area 'LSOA' is in rows 1 and 3"),
+    (lambda d: d[0].update(significance="higher"), r"row 1 \('LSOA'\): the comparison 'higher' "
+     "does not follow"),
+])
+def test_an_edited_rate_table_is_refused(how, message):
+    # a rates JSON edited by hand reached the report's rate table as written
+    from airq.analyse.rates import area_totals, rate_table
+    from airq.errors import InputError
+    from airq.read.results_json import rates_from_document
+    from airq.render.rates_text import render_rates
+
+    table = rate_table([area_totals("LSOA", 79, 21_507), area_totals("CCG", 1003, 260_400)],
+                       reference="CCG")
+    doc = json.loads(render_rates(table, "json"))
+    rates_from_document(doc, "r.json")  # as airq wrote it: read
+    with pytest.raises(InputError, match=message) as err:
+        rates_from_document(_edit_rates(doc, how), "r.json")
+    assert str(err.value).startswith("r.json") and "make it again with airq rates" in str(err.value)
+
+
 # --------------------------------------------------------------------------- airq report --rates
 
 

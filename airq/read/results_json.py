@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -232,8 +233,63 @@ def rates_from_document(doc, source: str = "the rate table", sha256: str = "") -
                          "list of rows)")
     results = tuple(_build(RateResult, r, f"{source}, row {i}")
                     for i, r in enumerate(doc, start=1))
+    seen: dict = {}
+    for i, r in enumerate(results, start=1):
+        _check_rate_row(r, f"{source}, row {i} ({r.area!r})")
+        if r.area in seen:
+            raise InputError(f"{source}: area {r.area!r} is in rows {seen[r.area]} and {i}; "
+                             "airq rates writes each area once: the file was changed; make it "
+                             "again with airq rates")
+        seen[r.area] = i
     provenance = doc[0].get("provenance") or {}
     return RatesDocument(results, dict(provenance), source, sha256)
+
+
+def _check_rate_row(r, where: str) -> None:
+    """Refuse a rate-table row whose figures do not follow from its counts.
+
+    The crude rate and its limits are recomputed from the cases and person-years
+    (by the method, level and multiplier the row names); the standardised figures,
+    which need the age bands the file does not keep, must be finite with the value
+    inside its limits; the comparison must follow from the limits it names.
+    """
+    from airq.analyse.rates import crude_rate
+    from airq.analyse.rates.table import compare
+
+    edited = "the file was changed after airq wrote it; make it again with airq rates"
+    try:
+        est = crude_rate(r.cases, r.person_years, r.multiplier, r.level, r.method)
+    except (InputError, TypeError, ValueError) as err:
+        raise InputError(f"{where}: {err}; {edited}") from err
+    if isinstance(r.cases, bool) or r.cases > r.person_years:
+        raise InputError(f"{where}: {r.cases} cases in {r.person_years:g} {r.denominator} "
+                         f"cannot be right; {edited}")
+    for name, want in (("crude_rate", est.value), ("crude_lower", est.lower),
+                       ("crude_upper", est.upper)):
+        got = getattr(r, name)
+        if not isinstance(got, int | float) or isinstance(got, bool) or not math.isclose(
+                got, want, rel_tol=1e-9, abs_tol=1e-12):
+            raise InputError(f"{where}: {name} is {got!r}, but {r.cases} cases in "
+                             f"{r.person_years:g} {r.denominator} give {want:.6g} "
+                             f"({est.method}, {r.level:g}); {edited}")
+    for stem in ("dsr", "isr"):
+        vals = [getattr(r, f"{stem}{part}") for part in ("", "_lower", "_upper")]
+        if vals[0] is None:
+            continue
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                   and v >= 0 for v in vals) or not vals[1] <= vals[0] <= vals[2]:
+            raise InputError(f"{where}: {stem} {vals[0]!r} with limits {vals[1]!r} to "
+                             f"{vals[2]!r} is not a rate inside its interval; {edited}")
+    if r.significance is not None:
+        limits = {"age-standardised rate": ("dsr_lower", "dsr_upper"),
+                  "standardised ratio": ("isr_lower", "isr_upper"),
+                  "crude rate": ("crude_lower", "crude_upper")}.get(r.comparison_basis)
+        lo, hi = (getattr(r, f) for f in limits) if limits else (None, None)
+        if lo is None or hi is None or not isinstance(r.reference_value, int | float) or \
+                compare(lo, hi, r.reference_value) != r.significance:
+            raise InputError(f"{where}: the comparison '{r.significance}' does not follow "
+                             f"from the {r.comparison_basis} limits and the reference value "
+                             f"{r.reference_value!r}; {edited}")
 
 
 def read_json_bytes(data: bytes, source: str):
