@@ -33,6 +33,16 @@ class FileRead:
     tags: dict = field(default_factory=dict)
 
 
+def _geographic(crs: str) -> bool:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        return CRS.from_user_input(crs).is_geographic
+    except CRSError:
+        return False  # an unknown CRS is refused where it is read
+
+
 def window_for(transform: Affine, shape: tuple[int, int], bounds,
                crs: str | None = None, display: str = "the grid") -> tuple[int, int, int, int]:
     """Rows/cols (r0, r1, c0, c1) of the cells overlapping ``bounds``, with a one-cell margin.
@@ -44,11 +54,13 @@ def window_for(transform: Affine, shape: tuple[int, int], bounds,
     if not transform.is_rectilinear or abs(transform.determinant) < 1e-12:
         raise InputError(f"{display}: the cell size ({transform.a:g} x {-transform.e:g}) cannot "
                          "place cells; check the file's cellsize (or transform)")
-    if transform.a <= 0 or transform.e >= 0:
+    if crs is not None and _geographic(crs):
+        pass  # degrees: refused later with the advice to project the grid (airq.read.grids)
+    elif transform.a <= 0 or transform.e >= 0:
         raise InputError(f"{display}: rows run south to north or columns east to west "
                          f"(cell size {transform.a:g} x {transform.e:g}); airq reads north-up "
                          "grids: re-save it north-up (e.g. gdalwarp)")
-    if not np.isclose(transform.a, -transform.e):
+    elif not np.isclose(transform.a, -transform.e):
         raise InputError(f"{display}: grid cells are not square ({transform.a:g} x "
                          f"{-transform.e:g} m); airq pools square cells, as LAEI and Defra "
                          "grids have")
