@@ -405,8 +405,9 @@ def build_batch_map(result: BatchResult):
     worst = result.worst_margin().rename("worst_margin").reset_index()
     geo = result.geometry.merge(worst, on=result.keys, how="left").to_crs("EPSG:4326")
     geo["worst_margin"] = geo["worst_margin"].round(2)
-    key = "airq_id" if result.per_boundary else "group"
-    geo["_key"] = geo[key].astype(str)
+    # the choropleth joins colours to shapes by row number, not by the group's name: a
+    # name is input text and would enter the page's script unescaped
+    geo["_key"] = [str(i) for i in range(len(geo))]
     xmin, ymin, xmax, ymax = geo.total_bounds
     m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=14,
                    tiles="OpenStreetMap")
@@ -428,7 +429,9 @@ def build_batch_map(result: BatchResult):
                    tooltip=folium.GeoJsonTooltip(fields=[*result.keys, "worst_margin"])
                    ).add_to(m)
     if result.provenance.get("synthetic"):
-        m.get_root().html.add_child(folium.Element(
+        from airq.render.maps import raw_element
+
+        m.get_root().html.add_child(raw_element(
             "<div style='position:fixed;top:10px;left:60px;z-index:9999;background:#fff;"
             "padding:4px;font-weight:bold'>SYNTHETIC DEMO DATA</div>"))
     return m

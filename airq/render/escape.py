@@ -30,10 +30,14 @@ def page_text(value) -> str:
 
     ``html.escape`` covers ``< > & " '``; a backtick, ``$`` or backslash would still end
     or change the JavaScript template literal folium wraps tooltips in, so those become
-    character references too. The page shows the value exactly as written.
+    character references too. Braces become references as well: branca compiles each
+    layer's rendered script again as a Jinja template, so a ``{{ ... }}`` in a value
+    would run as Python while the page is written. The page shows the value exactly as
+    written.
     """
     return (html.escape("" if value is None else str(value), quote=True)
-            .replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;"))
+            .replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+            .replace("{", "&#123;").replace("}", "&#125;"))
 
 
 def page_frame(df, columns=None):

@@ -309,7 +309,7 @@ def build_map(a: Assessment, *, tile_settings=None, show: str | None = None):
     control = folium.LayerControl(collapsed=False, position="topright")
     control.add_to(m)
     name = m.get_name()
-    m.get_root().header.add_child(folium.Element(_CSS.replace(
+    m.get_root().header.add_child(raw_element(_CSS.replace(
         "</style>", NUMBER_CSS + OVERLAY_CSS + "</style>")))
     js = (_control_js(name, _title_html(a), "topleft", "airq-title leaflet-control")
           + _control_js(name, _legend_html(scales), "bottomright", "airq-legend-box")
@@ -358,14 +358,37 @@ def _collapse_js(map_name: str, control_name: str) -> str:
 
 
 def _script(js: str):
-    """Return a map child whose JavaScript runs after the map and its layers exist."""
+    """Return a map child whose JavaScript runs after the map and its layers exist.
+
+    ``js`` holds values from the inputs (the area's name, sheet titles). A branca
+    ``MacroElement`` compiles its rendered script again as a Jinja template, where a
+    ``{{ }}`` or ``{% %}`` in a value would run as Python; this element adds ``js`` to the
+    page's scripts as text (:func:`raw_element`) when the map is rendered.
+    """
     from branca.element import MacroElement
+
+    class _AirqScript(MacroElement):
+        _name = "AirqControls"
+
+        def render(self, **kwargs):
+            self.get_root().script.add_child(raw_element(js), name=self.get_name())
+
+    return _AirqScript()
+
+
+def raw_element(text: str):
+    """Return a branca element that writes ``text`` into the page exactly as given.
+
+    ``folium.Element(text)`` compiles ``text`` as a Jinja template: a ``{{ ... }}`` in an
+    input's value (a plot id in the embedded result) would run as Python while the page
+    is rendered. Here the text is the template's data, never its code.
+    """
+    from branca.element import Element
     from jinja2 import Template
 
-    el = MacroElement()
-    el._name = "AirqControls"
-    el._template = Template("{% macro script(this, kwargs) %}{% raw %}" + js
-                            + "{% endraw %}{% endmacro %}")
+    el = Element()
+    el._template = Template("{{ this.airq_text }}")
+    el.airq_text = text
     return el
 
 
@@ -471,7 +494,7 @@ def render_map_html(a: Assessment, *, self_contained: bool = False, tile_setting
     from airq.render.embed import html_script
 
     m = build_map(a, tile_settings=tile_settings, show=show)
-    m.get_root().header.add_child(folium.Element(html_script(a.to_dict())))
+    m.get_root().header.add_child(raw_element(html_script(a.to_dict())))
     page = m.get_root().render()
     if self_contained:
         from airq.render.assets import inline_assets

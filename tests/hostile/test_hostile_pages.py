@@ -29,7 +29,7 @@ def pwn(n: int) -> str:
 
 
 HOSTILE_IDS = [pwn(1), "${window.__pwned=[2]}", "`;window.__pwned=[3];`",
-               "</script><script>window.__pwned=[4]</script>", "P-5\\"]
+               "</script><script>window.__pwned=[4]</script>", "P-5\\{{ 7*7 }}{% if %}"]
 HOSTILE_STREET = pwn(5)
 HOSTILE_NAME = pwn(6)
 FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
@@ -79,6 +79,31 @@ def test_map_and_report_pages_hold_only_escaped_values(runner, hostile):
     page = (tmp / "r.html").read_text("utf-8")
     _no_raw_payload(page)
     assert html.escape(HOSTILE_NAME) in page
+
+
+#: Jinja syntax: branca compiles rendered scripts again as templates (folium's own GeoJSON
+#: data included), where this would run Python while the page is written.
+JINJA = "{{ 7*7 }}{{ lipsum.__globals__.os.getcwd() }}{% endraw %}{% raw %}{# x"
+
+
+def test_template_syntax_in_values_is_text_not_code(runner, tmp_path):
+    grid, plots = make_world(tmp_path / "in", ids=[JINJA, "P-2"], streets=[JINJA] * 2)
+    out = tmp_path / "m.html"
+    res = runner.invoke(cli, ["map", str(plots), "--grid", f"no2:2020={grid}",
+                              "--no-layers", "--name", JINJA, "--per-boundary", "-o",
+                              str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    page = re.sub(r'<script type="application/json"[^>]*>.*?</script>', "",
+                  out.read_text("utf-8"), flags=re.S)
+    assert "{{" not in page and "{%" not in page and "{#" not in page
+    # the value reaches the title and the plot's tooltip data, as text
+    shown = html.unescape(page.replace("\\u0026", "&"))
+    assert shown.count(JINJA) >= 2
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", "--grid",
+                              f"no2:2020={grid}", "-o", str(tmp_path / "b.csv"), "--map",
+                              str(tmp_path / "b.html")], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    assert "{{" not in (tmp_path / "b.html").read_text("utf-8")
 
 
 def test_batch_map_holds_only_escaped_values(runner, hostile):
