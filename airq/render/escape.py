@@ -12,6 +12,8 @@ through one of these before they enter its output:
 - :func:`terminal_text` / :func:`terminal_safe` for text printed to a terminal, so
   control characters (escape sequences, carriage returns, bidirectional overrides)
   are shown, not obeyed;
+- :func:`markdown_text` for a value in Markdown (a table cell, a heading), so it
+  cannot split a table row (shifting figures into other columns) or become HTML;
 - :func:`figure_text` for matplotlib, which would read ``$...$`` as mathematics.
 """
 
@@ -176,6 +178,21 @@ def terminal_safe(text: str) -> str:
     """Return rendered text with every control character but newline and tab made visible."""
     return _CONTROL.sub(lambda m: m.group(0) if m.group(0) in "\n\t" or not
                         _is_control(m.group(0)) else _visible(m.group(0)), text)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`|<>\[\]])")
+
+
+def markdown_text(value) -> str:
+    """Return a value for Markdown: one line, its markup characters escaped.
+
+    A ``|`` would end a table cell and move every later figure of the row one column
+    on; ``<`` would start raw HTML, which Markdown viewers pass to the page; ``[`` a
+    link. A backslash is escaped first so that ``\\|`` cannot undo the pipe's escape.
+    The rendered Markdown shows the value exactly as written.
+    """
+    text = " ".join(("" if value is None else str(value)).splitlines())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def figure_text(value) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from airq.analyse.landuse import LandUseRecord, LandUseScreening, TimelineEntry
 from airq.errors import InputError
-from airq.render.escape import terminal_safe, terminal_text
+from airq.render.escape import markdown_text, terminal_safe, terminal_text
 
 #: Formats :func:`render_landuse` writes.
 FORMATS = ("text", "markdown", "json")
@@ -251,7 +251,7 @@ def render_text(screening: LandUseScreening) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text)
 
 
 def render_markdown(screening: LandUseScreening) -> str:

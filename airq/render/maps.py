@@ -489,8 +489,6 @@ def render_map_html(a: Assessment, *, self_contained: bool = False, tile_setting
     internet (tile layers then show nothing).
     The result's JSON document (figures and provenance) is embedded for ``airq verify``.
     """
-    import folium
-
     from airq.render.embed import html_script
 
     m = build_map(a, tile_settings=tile_settings, show=show)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields
 
 from airq.analyse.rates import RateResult
+from airq.render.escape import markdown_text
 
 #: Formats :func:`render_rates` can write.
 FORMATS = ("text", "markdown", "csv", "json")
@@ -203,7 +204,7 @@ def rates_markdown(results: Sequence[RateResult]) -> str:
     cols = _columns(results)
 
     def row(values: list[str]) -> str:
-        return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
+        return "| " + " | ".join(markdown_text(v) for v in values) + " |"
 
     out = [f"{_title(results)}:", "", row([h for h, _, _ in cols])]
     out.append("|" + "|".join("---:" if right else "---" for _, _, right in cols) + "|")

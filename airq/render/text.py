@@ -7,7 +7,7 @@ import json
 
 from airq.read.defra import BACKGROUND_NOTE
 from airq.read.grids import POLLUTANTS
-from airq.render.escape import terminal_safe, terminal_text
+from airq.render.escape import markdown_text, terminal_safe, terminal_text
 from airq.render.sheets_text import sheet_provenance_line, sheet_summary_lines
 from airq.results import SYNTHETIC_BANNER, Assessment, PollutantResult
 
@@ -244,8 +244,8 @@ def render_markdown(a: Assessment) -> str:
     out = []
     if a.synthetic:
         out += [f"> **{SYNTHETIC_BANNER}**", ""]
-    out += [f"# Air quality at {terminal_text(a.area.name)}", "", f"- Area: {_area_line(a)}",
-            f"- Inventory: {_editions(a)}", ""]
+    out += [f"# Air quality at {markdown_text(terminal_text(a.area.name))}", "",
+            f"- Area: {_area_line(a)}", f"- Inventory: {_editions(a)}", ""]
     for year in a.years:
         out += [f"## Model year {year}", "",
                 "| pollutant | mean (µg/m³) | SD | n points | objective | verdict |",
@@ -267,7 +267,7 @@ def render_markdown(a: Assessment) -> str:
                 "|---|---|---|---|---|---|"]
         for b in a.per_boundary:
             pol = POLLUTANTS.get(b.pollutant, b.pollutant)
-            out.append(f"| {terminal_text(b.boundary_id)} | {pol} | "
+            out.append(f"| {markdown_text(terminal_text(b.boundary_id))} | {pol} | "
                        f"{b.year} | {fmt_mean(b.stats.mean)} | {b.stats.n_points} | "
                        f"{b.fallback or ''} |")
         out.append("")
@@ -278,7 +278,7 @@ def render_markdown(a: Assessment) -> str:
     if sheets:
         out += ["## Historic map sheets", ""] + [f"- {x}" for x in sheets] + [""]
     if a.warnings:
-        out += ["## Warnings", ""] + [f"- {w}" for w in a.warnings] + [""]
+        out += ["## Warnings", ""] + [f"- {markdown_text(w)}" for w in a.warnings] + [""]
     out += ["## Caveats", ""] + [f"- {c}" for c in a.caveats] + [""]
     out += ["## Provenance", ""] + [f"- {x}" for x in _provenance_lines(a)]
     return "\n".join(out) + "\n"

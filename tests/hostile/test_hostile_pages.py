@@ -213,6 +213,33 @@ def test_csv_cell_rules():
 
 # --- the terminal -----------------------------------------------------------------------------
 
+# --- Markdown ----------------------------------------------------------------------------------
+
+def _md_cells(line: str) -> list[str]:
+    """The cells of a Markdown table row, as a CommonMark/GFM table reads them."""
+    return re.split(r"(?<!\\)\|", line.strip().strip("|").replace("\\\\", "\x00"))
+
+
+def test_markdown_values_cannot_split_a_table_row_or_become_html(runner, tmp_path):
+    # a boundary id holding pipes moved its figures one column on: the rendered table
+    # showed 99.9 as the plot's NO2 mean
+    forged = "P-1 | NO2 | 2020 | 99.9 | 1 | \\|"
+    grid, plots = make_world(tmp_path / "in", ids=[forged, "P-2", pwn(1)])
+    res = runner.invoke(cli, query_args(grid, plots, "--per-boundary", "-f", "markdown",
+                                        "--name", "A | <b>B</b>"))
+    assert res.exit_code == 0, res.stderr
+    rows = [line for line in res.stdout.splitlines() if line.startswith("| P-1")]
+    assert rows and all(len(_md_cells(r)) == 6 for r in rows), rows
+    assert not re.search(r"(?<!\\)<", res.stdout)  # every < escaped: no raw HTML
+    table = tmp_path / "rates.csv"
+    table.write_text('area,cases,person_years\n"X | 999 \\| 1",12,20000\n' + f'"{pwn(2)}",3,900\n')
+    res = runner.invoke(cli, ["rates", str(table), "-f", "markdown"])
+    assert res.exit_code == 0, res.stderr
+    rows = [line for line in res.stdout.splitlines() if line.startswith("| X")]
+    assert len(rows) == 1 and len(_md_cells(rows[0])) == 4, rows
+    assert not re.search(r"(?<!\\)<", res.stdout)
+
+
 def test_control_characters_are_not_echoed_raw(runner, tmp_path):
     evil_id = "P\x1b[2J\x1b[31mRED\x07\rFAKE\u202eevil"
     evil_street = "Street\nNO2 99.9 exceeded"
