@@ -153,35 +153,45 @@ def test_published_case_timeline(runner, db_url, stage1_outputs, tmp_path):
 
 def test_summary_escapes_free_text_everywhere(runner, tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'r.sqlite'}"
-    nasty = "<script>alert('x')</script> & <b>bold</b>\x1b[31m\x07 \"quoted\""
+    # \u202e (right-to-left override) shows the rest of a line backwards
+    nasty = "<script>alert('x')</script> & <b>bold</b>\x1b[31m\x07 \"quoted\" \u202e0001"
     ref = case(runner, url, "open", "--reporter", nasty, "--received", "2020-01-02",
                "--concern", nasty, "--address", nasty, "--by", nasty).stdout.strip()
-    case(runner, url, "log", ref, "--kind", "contact", "--text", nasty, "--at", "2020-01-03",
-         "--by", nasty)
+    res = case(runner, url, "log", ref, "--kind", "contact", "--text", nasty, "--at",
+               "2020-01-03", "--by", nasty)
+    assert "\u202e" not in res.stdout and "\x1b" not in res.stdout
     letter = tmp_path / "<img src=x onerror=alert(1)>.txt"
     letter.write_text("Dear resident")
-    case(runner, url, "attach", ref, str(letter), "--note", nasty, "--at", "2020-01-04")
+    res = case(runner, url, "attach", ref, str(letter), "--note", nasty, "--at", "2020-01-04")
+    assert "\u202e" not in res.stdout and "\x1b" not in res.stdout
     html = tmp_path / "s.html"
     case(runner, url, "report", ref, "-o", str(html))
     page = html.read_text("utf-8")
     assert "<script>alert" not in page and "<b>bold" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold" in page
     assert "\x1b" not in page and "\x07" not in page
+    # the embedded record (inert JSON for airq verify) keeps the text as recorded
+    shown = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
+    assert "\u202e" not in shown
     docx_path = tmp_path / "s.docx"
     case(runner, url, "report", ref, "-o", str(docx_path))  # lxml refuses control characters
     import docx
 
     text = "\n".join(p.text for p in docx.Document(str(docx_path)).paragraphs)
     assert "<script>alert('x')</script> & <b>bold</b>?[31m?" in text  # plain text, as typed
+    assert "\u202e" not in text and " ?0001" in text
     pdf = tmp_path / "s.pdf"
     case(runner, url, "report", ref, "-o", str(pdf))
     out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                          check=True).stdout
     assert "<script>alert('x')</script>" in " ".join(out.split())
     md = case(runner, url, "show", ref, "-f", "markdown").stdout
-    assert "<script>" not in md and "\x1b" not in md
+    assert "<script>" not in md and "\x1b" not in md and "\u202e" not in md
+    assert "\u202e" not in out
     txt = case(runner, url, "show", ref).stdout
-    assert "\x1b" not in txt and "\x07" not in txt
+    assert "\x1b" not in txt and "\x07" not in txt and "\u202e" not in txt
+    listed = case(runner, url, "list").stdout + case(runner, url, "list", "-f", "markdown").stdout
+    assert "\u202e" not in listed and "\x1b" not in listed
 
 
 def test_summary_of_an_open_case_and_unreadable_attachment(runner, tmp_path):

@@ -9,6 +9,7 @@ import click
 from airq.cli import cli
 from airq.cli.options import format_opt, output_opt, overwrite_opt
 from airq.errors import InputError
+from airq.render.escape import terminal_text
 
 
 def _checked(parse):
@@ -142,12 +143,14 @@ def case_open(reporter, concern, received, postcode, address, reference, by):
                       postcode=postcode, address=address, reference=reference, by=by)
     e = c.opening
     click.echo(c.reference)
-    click.echo(f"Opened case {c.reference} (received {e.at}), recorded by {e.officer} "
+    click.echo(f"Opened case {c.reference} (received {e.at}), recorded by "
+               f"{terminal_text(e.officer)} "
                f"(from {e.data['by_source']})", err=True)
 
 
 def _recorded(reference: str, e) -> None:
-    click.echo(f"{reference} event {e.seq}: {e.kind} {e.when}, recorded by {e.officer} "
+    click.echo(f"{reference} event {e.seq}: {e.kind} {e.when}, recorded by "
+               f"{terminal_text(e.officer)} "
                f"(from {e.data['by_source']})")
 
 
@@ -207,7 +210,8 @@ def case_attach(reference, file, note, track, at, by):
     with _store() as store:
         e = attach_file(store, reference, file, note=note, track=track, at=at, by=by)
     d = e.data
-    click.echo(f"{reference} event {e.seq}: attached {d['name']} ({d['description']}), "
+    click.echo(f"{reference} event {e.seq}: attached {terminal_text(d['name'])} "
+               f"({terminal_text(d['description'])}), "
                f"{d['track']} track, sha256 {d['sha256']}")
     if d["synthetic"]:
         click.echo("Warning: the attachment is SYNTHETIC DEMO DATA; every case output will "

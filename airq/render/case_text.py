@@ -24,12 +24,16 @@ FORMATS = ("text", "markdown", "json")
 #: Version of the case JSON documents.
 CASE_SCHEMA_VERSION = "1.0"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls (terminal escapes) and the bidirectional embeddings, overrides, isolates
+# and marks, which show text in an order other than the one recorded ("\u202e" made a
+# note read backwards on the terminal and in the summary documents)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069]")
 _WIDTH = 96
 
 
 def clean(text: str | None) -> str:
-    """Text safe to print: control characters (terminal escapes) become ``?``."""
+    """Text safe to print: control and bidirectional-override characters become ``?``."""
     return _CONTROL.sub("?", "" if text is None else str(text))
 
 
