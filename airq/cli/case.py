@@ -72,6 +72,23 @@ def _store():
     return opened(click.get_current_context().find_object(dict).get("database"))
 
 
+def _check_outputs(output, overwrite: bool, **kwargs) -> None:
+    """Check ``-o`` like every command's outputs, the SQLite register being an input too.
+
+    ``airq case show ENQ-... -o register.sqlite --overwrite`` replaced the whole register
+    with one case's text.
+    """
+    from airq.case.store import resolve_url
+    from airq.cli.output_checks import check_command_outputs
+
+    url = resolve_url(click.get_current_context().find_object(dict).get("database"))
+    register = []
+    if url.get_backend_name() == "sqlite" and url.database:
+        register = [("the case register", url.database + side)
+                    for side in ("", "-journal", "-wal", "-shm")]
+    check_command_outputs({"-o/--output": output}, overwrite, extra_inputs=register, **kwargs)
+
+
 def _write_or_echo(text: str, output, overwrite: bool) -> None:
     from airq.cli.runner import write_or_echo
 
@@ -264,11 +281,10 @@ def case_show(reference, fmt, output, overwrite):
       airq case show ENQ-2018-0001 -f markdown -o ENQ-2018-0001.md
     """
     from airq.case.register import load_case
-    from airq.cli.output_checks import check_command_outputs
     from airq.cli.runner import echo_warnings
     from airq.render.case_text import record_warnings, render_case
 
-    check_command_outputs({"-o/--output": output}, overwrite)
+    _check_outputs(output, overwrite)
     with _store() as store:
         c = load_case(store, reference)
     echo_warnings(record_warnings(c))
@@ -297,13 +313,12 @@ def case_report(reference, output, overwrite):
     """
     from airq.case.register import load_case
     from airq.case.report import build_summary
-    from airq.cli.output_checks import check_command_outputs
     from airq.render.case_document import SUFFIXES, write_summary
 
     if Path(output).suffix.lower() not in SUFFIXES:
         raise click.BadParameter(f"{output} must end in .pdf, .docx or .html",
                                  param_hint="-o/--output")
-    check_command_outputs({"-o/--output": output}, overwrite, stdout_options=())
+    _check_outputs(output, overwrite, stdout_options=())
     with _store() as store:
         summary = build_summary(store, load_case(store, reference))
     for text in summary.warnings:

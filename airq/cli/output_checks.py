@@ -32,18 +32,19 @@ def command_inputs(params: dict) -> list[tuple[str, str]]:
 
 
 def check_command_outputs(outputs: dict, overwrite: bool, params: dict | None = None,
-                          stdout_options=("-o/--output",)) -> dict:
+                          stdout_options=("-o/--output",), extra_inputs=()) -> dict:
     """Check the outputs of the running command (see :func:`airq.outputs.check_outputs`).
 
     ``outputs`` maps the option naming each output (``-o/--output``, ``--map``...)
-    to its path or None. The inputs are taken from the command's parameters; the
-    airq data folder (the catalogues) takes no output.
+    to its path or None. The inputs are taken from the command's parameters, and
+    ``extra_inputs`` (``(role, path)``: a file a group option names, such as the case
+    register); the airq data folder (the catalogues) takes no output.
     """
     from airq.config import data_home
     from airq.outputs import check_outputs
 
     if params is None:
         params = click.get_current_context().params
-    return check_outputs(outputs, command_inputs(params), overwrite,
+    return check_outputs(outputs, [*command_inputs(params), *extra_inputs], overwrite,
                          stdout_options=stdout_options,
                          protected=[("the airq data folder", data_home(create=False))])

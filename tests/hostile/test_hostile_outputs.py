@@ -91,6 +91,23 @@ def test_rates_output_over_its_table_is_refused(runner, tmp_path):
     assert table.read_text().startswith("area,cases")
 
 
+def test_case_outputs_over_the_register_are_refused(runner, tmp_path):
+    # `case show -o register.sqlite --overwrite` replaced the whole register with one
+    # case's text; a symlink named .html did the same for `case report`
+    db = tmp_path / "register.sqlite"
+    url = f"sqlite:///{db}"
+    res = runner.invoke(cli, ["case", "--database", url, "open", "--reporter", "A",
+                              "--received", "2020-01-02", "--concern", "c", "--by", "X"])
+    assert res.exit_code == 0, res.stderr
+    ref, before = res.stdout.strip(), _sha(db)
+    (tmp_path / "summary.html").symlink_to(db)
+    for args in (["show", ref, "-o", str(db)], ["show", ref, "-o", str(db), "-f", "json"],
+                 ["report", ref, "-o", str(tmp_path / "summary.html")]):
+        res = runner.invoke(cli, ["case", "--database", str(db), *args, "--overwrite"])
+        assert res.exit_code == 2 and "(the case register)" in one_error_line(res), args
+    assert _sha(db) == before
+
+
 def test_outputs_inside_the_catalogue_are_refused(runner, world, airq_home):
     grid, plots, _out = world
     (airq_home / "grids").mkdir(parents=True)
