@@ -71,6 +71,12 @@ class AirqGroup(click.Group):
 
         return invoke_guarded(super().invoke, ctx)
 
+    def parse_args(self, ctx, args):  # noqa: D102
+        from airq.cli.guard import check_utf8_arguments
+
+        check_utf8_arguments(args)
+        return super().parse_args(ctx, args)
+
 
 @click.group(cls=AirqGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="airq")

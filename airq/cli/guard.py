@@ -70,6 +70,29 @@ def _os_message(err: OSError) -> str | None:
     return f"cannot use{what}: {reason}{hint}"
 
 
+def check_utf8_arguments(args) -> None:
+    """Refuse an argument that is not valid UTF-8, before any work is done.
+
+    Python keeps such bytes (a file name written in another encoding, a value typed in
+    one) as lone surrogates, which cannot be printed, recorded in provenance or written
+    to any output: the run ended in a ``UnicodeEncodeError`` traceback.
+
+    Raises
+    ------
+    click.UsageError
+        Naming the argument, its bytes shown as ``\\xff``.
+    """
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(arg).decode("utf-8", "backslashreplace")
+            raise click.UsageError(
+                f"argument '{shown}' is not valid UTF-8 text; airq records every value and "
+                "file name in its outputs: rename the file (or retype the value) in UTF-8"
+            ) from None
+
+
 def invoke_guarded(invoke, ctx: click.Context):
     """Call ``invoke(ctx)`` (a group's invoke), translating errors and signals."""
     from airq.errors import AirqError

@@ -296,3 +296,21 @@ def test_unwritable_airq_home_for_demo_and_layers(runner, world, readonly_dir, m
         assert res.exit_code == 1, res.stderr
         assert "AIRQ_HOME" in one_error_line(res)
 
+
+
+# --- arguments that are not UTF-8 ----------------------------------------------------------
+
+@pytest.mark.parametrize("where", ["value", "layer file", "case reference"])
+def test_an_argument_that_is_not_utf8_is_a_usage_error(runner, world, where):
+    # bytes of another encoding reach Python as lone surrogates, which no output can
+    # hold: printing or recording them ended in a UnicodeEncodeError traceback
+    import os
+
+    grid, plots, out = world
+    bad = os.fsdecode(b"caf\xe9")
+    args = {"value": ["rates", "--cases", "3", "--person-years", "100", "--area", bad],
+            "layer file": ["screen", str(plots), "--layer", str(out / f"{bad}.gpkg")],
+            "case reference": ["case", "show", bad]}[where]
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    assert "caf\\xe9" in one_error_line(res) and "is not valid UTF-8" in one_error_line(res)
