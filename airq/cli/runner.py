@@ -190,13 +190,24 @@ def grid_requests(grid_specs, pollutants, years, edition, catalogue: bool = True
 
 
 def _layers(names):
+    import warnings
+
+    from airq.errors import AirqWarning
+
     try:
         from airq.read.catalogue.layers import list_layers, load_layer
     except ImportError:  # land-use support not installed in this build
         return []
-    if names:
-        return [load_layer(n) for n in names]
-    return [load_layer(e.name) for e in list_layers()]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AirqWarning)
+        layers = [load_layer(n) for n in names or [e.name for e in list_layers()]]
+    # a layer file's warnings travel with it (Layer.notes): the assessment or batch
+    # repeats them among its own, so each output records them; the rest are warned here
+    kept = {n for layer in layers for n in getattr(layer, "notes", ())}
+    for w in caught:
+        if str(w.message) not in kept:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return layers
 
 
 @contextlib.contextmanager

@@ -314,3 +314,27 @@ def test_an_argument_that_is_not_utf8_is_a_usage_error(runner, world, where):
     res = runner.invoke(cli, args)
     assert res.exit_code == 2, res.output
     assert "caf\\xe9" in one_error_line(res) and "is not valid UTF-8" in one_error_line(res)
+
+
+# --- a layer file's warnings reach every output --------------------------------------------
+
+def test_features_a_layer_file_leaves_out_are_said_in_every_output(runner, world):
+    # `--layer FILE` was read before the run collected warnings: the note that features
+    # were left out printed as a raw Python warning and reached no output
+    grid, plots, out = world
+    layer = out / "sites.gpkg"
+    gpd.GeoDataFrame({"use": ["tip", "no place", "empty"]},
+                     geometry=[shapely.box(XLL + 100, YLL + 120, XLL + 160, YLL + 180), None,
+                               shapely.Polygon()], crs="EPSG:27700").to_file(layer)
+    said = "2 feature(s) without geometry or coordinates were left out"
+    args = ["--grid", f"no2:2020={grid}", "--grid-crs", "EPSG:27700", "--layer", str(layer)]
+    res = runner.invoke(cli, ["query", str(plots), *args, "-f", "json"])
+    assert res.exit_code == 0, res.stderr
+    assert any(said in w for w in json.loads(res.stdout)["warnings"])
+    assert "LandUseWarning" not in res.stderr and res.stderr.count(said) == 1
+    res = runner.invoke(cli, ["batch", str(plots), "--group-by", "street", *args, "-o",
+                              str(out / "b.csv")])
+    assert res.exit_code == 0, res.stderr
+    assert said in (out / "b.csv.provenance.json").read_text()
+    res = runner.invoke(cli, ["query", str(plots), *args, "--strict"])
+    assert res.exit_code == 1 and said in one_error_line(res)

@@ -134,6 +134,9 @@ class Layer:
         Field mapping: key (:data:`MAPPING_KEYS`) to a column of ``gdf``.
     provenance
         Source file, SHA-256, counts, CRS and mapping.
+    notes
+        Warnings raised while the file was read (features left out...): an
+        assessment repeats them among its own warnings, so every output says them.
     """
 
     name: str
@@ -141,6 +144,7 @@ class Layer:
     gdf: Any
     mapping: Mapping[str, str]
     provenance: LayerProvenance
+    notes: tuple[str, ...] = ()
 
     @property
     def feature_count(self) -> int:
@@ -241,6 +245,27 @@ def read_layer(
     >>> lf.kind, lf.mapping["start"]  # doctest: +SKIP
     ('landfill', 'firstinput')
     """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AirqWarning)
+        layer_ = _read_layer(path, crs=crs, name=name, kind=kind, mapping=mapping, layer=layer)
+    notes = []
+    for w in caught:  # warned as before, and kept with the layer for every output
+        if issubclass(w.category, AirqWarning) and str(w.message) not in notes:
+            notes.append(str(w.message))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return dataclasses.replace(layer_, notes=tuple(notes))
+
+
+def _read_layer(
+    path: str | Path,
+    *,
+    crs: str | None = None,
+    name: str | None = None,
+    kind: str | None = None,
+    mapping: Mapping[str, str | None] | None = None,
+    layer: str | None = None,
+) -> Layer:
+    """Read a layer file: :func:`read_layer` without keeping its warnings."""
     src = Path(path)
     if not src.exists():
         raise InputError(f"{src} not found")
