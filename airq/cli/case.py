@@ -333,8 +333,10 @@ def case_report(reference, output, overwrite):
               help="Only open cases whose reporter has had no update for too long.")
 @click.option("--as-of", callback=_checked(_day), metavar="DATE",
               help="Judge as at the end of this day (YYYY-MM-DD) [default: today].")
-@click.option("--working-days", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Working days allowed between updates to the reporter.")
+@click.option("--working-days", type=click.IntRange(min=1, max=2610), default=20,
+              show_default=True,
+              help="Working days allowed between updates to the reporter (at most ten "
+                   "years').")
 @format_opt(("text", "markdown", "json"))
 def case_list(only_open, overdue, as_of, working_days, fmt):
     """List cases, with the last update to each reporter and whether one is overdue.

@@ -338,3 +338,10 @@ def test_features_a_layer_file_leaves_out_are_said_in_every_output(runner, world
     assert said in (out / "b.csv.provenance.json").read_text()
     res = runner.invoke(cli, ["query", str(plots), *args, "--strict"])
     assert res.exit_code == 1 and said in one_error_line(res)
+
+
+def test_huge_working_days_is_a_usage_error(runner, tmp_path):
+    # counting 10^20 working days on from a date ended in an OverflowError traceback
+    res = runner.invoke(cli, ["case", "--database", f"sqlite:///{tmp_path / 'r.sqlite'}",
+                              "list", "--working-days", "99999999999999999999"])
+    assert res.exit_code == 2 and "--working-days" in one_error_line(res)
