@@ -113,7 +113,7 @@ def test_popups_and_names_are_escaped(runner, site):
     popup = feat["properties"]["popup_html"]
     assert "&lt;img src=x onerror=alert(1)&gt;" in popup
     assert "<img" not in popup and "`" not in popup and "${" not in popup
-    assert "&#96;&#36;{x}&#96;" in popup and "&#92;u" in popup
+    assert "&#96;&#36;&#123;x&#125;&#96;" in popup and "&#92;u" in popup
     assert "No.</th><td>1</td>" in popup
     assert "north-east of the site boundary" in popup and "Layer</th><td>landfill (landfill)" \
         in popup

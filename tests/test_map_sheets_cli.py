@@ -138,7 +138,8 @@ def test_overlay_in_the_map_named_escaped_and_inlined(runner, site):
                  "-o", "m.html"])
     page = (site / "m.html").read_text("utf-8")
     assert "<img src=x" not in page and "<b>Archive" not in page
-    assert "Historic map 1896: &lt;img src=x onerror=alert(1)&gt; &#96;&#36;{x}&#96; &#92;u" \
+    assert ("Historic map 1896: &lt;img src=x onerror=alert(1)&gt; "
+            "&#96;&#36;&#123;x&#125;&#96; &#92;u") \
         in page.replace("\\u0026", "&").replace("\\u003c", "<").replace("\\u003e", ">")
     # one image overlay, inlined as a PNG, in its own pane under the shapes, with a slider
     (uri,) = re.findall(r'L\.imageOverlay\(\s*"(data:image/png;base64,[^"]+)"', page)

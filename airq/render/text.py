@@ -245,7 +245,7 @@ def render_markdown(a: Assessment) -> str:
     if a.synthetic:
         out += [f"> **{SYNTHETIC_BANNER}**", ""]
     out += [f"# Air quality at {markdown_text(terminal_text(a.area.name))}", "",
-            f"- Area: {_area_line(a)}", f"- Inventory: {_editions(a)}", ""]
+            f"- Area: {markdown_text(_area_line(a))}", f"- Inventory: {_editions(a)}", ""]
     for year in a.years:
         out += [f"## Model year {year}", "",
                 "| pollutant | mean (µg/m³) | SD | n points | objective | verdict |",
@@ -276,11 +276,11 @@ def render_markdown(a: Assessment) -> str:
         out += [lu.rstrip(), ""]
     sheets = sheet_summary_lines(a)
     if sheets:
-        out += ["## Historic map sheets", ""] + [f"- {x}" for x in sheets] + [""]
+        out += ["## Historic map sheets", ""] + [f"- {markdown_text(x)}" for x in sheets] + [""]
     if a.warnings:
         out += ["## Warnings", ""] + [f"- {markdown_text(w)}" for w in a.warnings] + [""]
     out += ["## Caveats", ""] + [f"- {c}" for c in a.caveats] + [""]
-    out += ["## Provenance", ""] + [f"- {x}" for x in _provenance_lines(a)]
+    out += ["## Provenance", ""] + [f"- {markdown_text(x)}" for x in _provenance_lines(a)]
     return "\n".join(out) + "\n"
 
 

@@ -231,6 +231,12 @@ def test_markdown_values_cannot_split_a_table_row_or_become_html(runner, tmp_pat
     rows = [line for line in res.stdout.splitlines() if line.startswith("| P-1")]
     assert rows and all(len(_md_cells(r)) == 6 for r in rows), rows
     assert not re.search(r"(?<!\\)<", res.stdout)  # every < escaped: no raw HTML
+    # nor does a file name in the area and provenance lines
+    named = plots.with_name(f"{pwn(3)}.gpkg")
+    named.write_bytes(plots.read_bytes())
+    res = runner.invoke(cli, query_args(grid, named, "-f", "markdown"))
+    assert res.exit_code == 0, res.stderr
+    assert not re.search(r"(?<!\\)<", res.stdout)
     table = tmp_path / "rates.csv"
     table.write_text('area,cases,person_years\n"X | 999 \\| 1",12,20000\n' + f'"{pwn(2)}",3,900\n')
     res = runner.invoke(cli, ["rates", str(table), "-f", "markdown"])
