@@ -247,7 +247,7 @@ def read_layer(
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AirqWarning)
-        layer_ = _read_layer(path, crs=crs, name=name, kind=kind, mapping=mapping, layer=layer)
+        layer_ = _read_layer(path, crs, name, kind, mapping, layer)
     notes = []
     for w in caught:  # warned as before, and kept with the layer for every output
         if issubclass(w.category, AirqWarning) and str(w.message) not in notes:
@@ -256,15 +256,7 @@ def read_layer(
     return dataclasses.replace(layer_, notes=tuple(notes))
 
 
-def _read_layer(
-    path: str | Path,
-    *,
-    crs: str | None = None,
-    name: str | None = None,
-    kind: str | None = None,
-    mapping: Mapping[str, str | None] | None = None,
-    layer: str | None = None,
-) -> Layer:
+def _read_layer(path, crs, name, kind, mapping, layer) -> Layer:
     """Read a layer file: :func:`read_layer` without keeping its warnings."""
     src = Path(path)
     if not src.exists():
