@@ -115,8 +115,12 @@ def layer_input(layer) -> dict:
 
 
 def screen_provenance(boundaries, layers, bands_m, command: str | None = None,
-                      synthetic: bool = False) -> dict:
-    """Return the provenance of an ``airq screen`` result: inputs, bands, version, command."""
+                      synthetic: bool = False, warnings=()) -> dict:
+    """Return the provenance of an ``airq screen`` result.
+
+    Inputs, bands, version, command, and the warnings of the run (boundaries dropped or
+    repaired, layer features left out...), so each output says them.
+    """
     from datetime import UTC, datetime
 
     from airq import __version__
@@ -127,4 +131,4 @@ def screen_provenance(boundaries, layers, bands_m, command: str | None = None,
                        *(layer_input(x) for x in layers)],
             "settings": {"bands_m": [float(b) for b in bands_m]},
             "synthetic": bool(synthetic or boundaries.synthetic), "command": command,
-            "working_dir": working_dir()}
+            "working_dir": working_dir(), "warnings": list(warnings)}

@@ -73,9 +73,10 @@ def screen(boundaries, where, boundaries_layer, boundaries_crs, layers, bands, f
             import dataclasses
 
             result = dataclasses.replace(result, synthetic=True)
-    echo_warnings(dict.fromkeys([*b.notes, *(str(w.message) for w in caught)]))
+    said = list(dict.fromkeys([*b.notes, *(str(w.message) for w in caught)]))
+    echo_warnings(said)
     provenance = screen_provenance(b, layer_objs, bands_m, shlex.join(["airq", *sys.argv[1:]]),
-                                   synthetic=result.synthetic)
+                                   synthetic=result.synthetic, warnings=said)
     text = render_landuse(result, fmt, provenance)
     if b.selection is not None:  # chosen by address: name the selection in the output
         from airq.render.addresses_text import with_site

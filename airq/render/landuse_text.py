@@ -62,12 +62,22 @@ def render_landuse(screening: LandUseScreening, fmt: str = "text",
     if fmt not in renderers:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     text = render_json(screening, provenance) if fmt == "json" else \
-        terminal_safe(renderers[fmt](screening))
+        terminal_safe(renderers[fmt](screening) + _warnings(provenance, fmt))
     if screening.synthetic and fmt != "json":
         # Stand-alone output: say plainly that the demo layers are invented.
         banner = "SYNTHETIC DEMO DATA: these land-use layers are invented, not real records"
         text = (f"> **{banner}**\n\n" if fmt == "markdown" else f"*** {banner} ***\n\n") + text
     return text
+
+
+def _warnings(provenance: dict | None, fmt: str) -> str:
+    """The run's warnings (recorded in the provenance) as a closing section."""
+    said = (provenance or {}).get("warnings") or []
+    if not said:
+        return ""
+    if fmt == "markdown":
+        return "\n### Warnings\n\n" + "".join(f"- {_md(w)}\n" for w in said)
+    return "\nWarnings\n" + "".join(f"  - {w}\n" for w in said)
 
 
 # --------------------------------------------------------------------------- cells

@@ -338,6 +338,14 @@ def test_features_a_layer_file_leaves_out_are_said_in_every_output(runner, world
     assert said in (out / "b.csv.provenance.json").read_text()
     res = runner.invoke(cli, ["query", str(plots), *args, "--strict"])
     assert res.exit_code == 1 and said in one_error_line(res)
+    # airq screen: in its provenance (JSON) and a closing Warnings section (text, Markdown)
+    res = runner.invoke(cli, ["screen", str(plots), "--layer", str(layer), "-f", "json"])
+    assert res.exit_code == 0, res.stderr
+    assert any(said in w for w in json.loads(res.stdout)["provenance"]["warnings"])
+    for fmt, head in (("text", "\nWarnings\n  - "), ("markdown", "\n### Warnings\n\n- ")):
+        res = runner.invoke(cli, ["screen", str(plots), "--layer", str(layer), "-f", fmt])
+        assert res.exit_code == 0 and head in res.stdout, res.stdout
+        assert said in res.stdout.split(head, 1)[1]
 
 
 def test_huge_working_days_is_a_usage_error(runner, tmp_path):
