@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from airq.case.events import OUTCOME_LABEL, OUTCOME_TEXT, Case, Event
 from airq.case.workdays import HOLIDAYS_NOTE, CaseStatus
+from airq.render.escape import BIDI_CONTROLS
 from airq.results import SYNTHETIC_BANNER
 
 #: Formats of ``airq case show`` and ``airq case list``.
@@ -24,11 +25,9 @@ FORMATS = ("text", "markdown", "json")
 #: Version of the case JSON documents.
 CASE_SCHEMA_VERSION = "1.0"
 
-# C0/C1 controls (terminal escapes) and the bidirectional embeddings, overrides, isolates
-# and marks, which show text in an order other than the one recorded ("\u202e" made a
-# note read backwards on the terminal and in the summary documents)
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                      "\u2066-\u2069]")
+# C0/C1 controls but tab and newline (terminal escapes), and the bidirectional controls
+# ("\u202e" made a note read backwards on the terminal and in the summary documents)
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 _WIDTH = 96
 
 

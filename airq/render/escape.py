@@ -159,7 +159,10 @@ def _visible(ch: str) -> str:
         f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Bidirectional marks, embeddings, overrides and isolates (a regex character-class body):
+#: they show text in an order other than the one recorded ("\u202e" reads backwards).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 
 
 def terminal_text(value) -> str:

@@ -71,7 +71,7 @@ def render_landuse(screening: LandUseScreening, fmt: str = "text",
 
 
 def _warnings(provenance: dict | None, fmt: str) -> str:
-    """The run's warnings (recorded in the provenance) as a closing section."""
+    """Return the run's warnings (recorded in the provenance) as a closing section."""
     said = (provenance or {}).get("warnings") or []
     if not said:
         return ""
