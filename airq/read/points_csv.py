@@ -93,6 +93,10 @@ def _pick(names: list[str], wanted: tuple[str, ...], what: str, display: str,
         raise InputError(f"{display}: columns {', '.join(found)} could all be the {what}; "
                          "keep one")
     if not found and required:
+        if len(names) == 1:  # a title line, not a header: perhaps a Defra map misnamed
+            raise InputError(f"{display} is not an LAEI point CSV: its first line is not a "
+                             f"header of columns ({names[0][:60]!r}); a Defra background "
+                             "map is recognised by its 'Local_Auth_Code,x,y,...' header line")
         raise InputError(f"{display} is not an LAEI point CSV: it has no {what} column "
                          f"({' or '.join(wanted)}); its columns are {', '.join(names)}")
     return found[0] if found else None
