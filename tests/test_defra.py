@@ -406,7 +406,6 @@ def test_verify_rereads_every_combined_file(runner, tmp_path):
 def test_a_defra_map_without_its_header_line_is_named_as_such(tmp_path):
     """A Defra map whose Local_Auth_Code column was renamed is not recognised; the error
     says its first line is a title, not columns (it listed the title as 'its columns')."""
-
     path = write_defra(tmp_path / "bg.csv", cells_in(546000, 548000, 186000, 188000))
     path.write_text(path.read_text().replace("Local_Auth_Code,", "LA_Code,", 1))
     with pytest.raises(InputError, match=r"bg\.csv is not an LAEI point CSV: its first line is "
