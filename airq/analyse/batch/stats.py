@@ -21,7 +21,7 @@ from airq.analyse.zonal import (
     values_at,
 )
 from airq.config import Settings
-from airq.errors import ImplausibleValueWarning, UnitsWarning
+from airq.errors import ImplausibleValueWarning, NodataWarning, UnitsWarning
 
 
 def _objective_columns(pollutant: str, kind: str, mean: np.ndarray, vmax: np.ndarray,
@@ -252,6 +252,20 @@ def _warned(screen):
     return screen
 
 
+def _warn_nodata(frame: pd.DataFrame, label: str, per_boundary: bool) -> None:
+    """Warn, as ``query`` does, when NODATA grid points inside an area were left out."""
+    bad = frame[frame["n_nodata"].to_numpy() > 0]
+    if bad.empty:
+        return
+    key = "airq_id" if per_boundary else "group"
+    names = pd.unique(bad[key].astype(object))
+    what = "boundary(ies)" if per_boundary else "group(s)"
+    shown = ", ".join(str(n) for n in names[:10]) + (" ..." if len(names) > 10 else "")
+    warnings.warn(f"{int(bad['n_nodata'].sum())} grid point(s) of {label} inside the area of "
+                  f"{len(names)} {what} are NODATA and were left out (n_nodata): {shown}",
+                  NodataWarning, stacklevel=2)
+
+
 def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
              per_boundary: bool, progress: ProgressFn | None, total: int, sink=None,
              geometry=None, area_name: str = "the boundaries"):
@@ -271,6 +285,7 @@ def _compute(parcels: _Parcels, grids: Iterator, settings: Settings, selected,
         frame, errs = _grid_rows(parcels, grid, cache[key], ddof, grid_selected, per_boundary,
                                  lambda v, r, c, g, check=check: _warned(check(v, r, c, g)))
         errors.extend(errs)
+        _warn_nodata(frame, grid.info.label, per_boundary)
         frame.attrs["info"] = replace(grid.info, units=units)
         if sink is not None:
             # Streamed: rows go to the writer grid by grid; only an empty head is kept.
