@@ -124,3 +124,20 @@ def test_batch_nodata_warning_names_the_group(runner, tmp_path):
     assert ("Warning: 1 grid point(s) of NO2 2020 (LAEI 2013 (update)) inside the area of "
             "1 group(s) are NODATA and were left out (n_nodata): Orchard Close") in res.stderr
     assert "Far Lane" not in res.stderr
+
+
+def test_units_converted_are_said_in_csv_and_on_the_map(runner, tmp_path):
+    # the query CSV and the map page gave µg/m³ figures converted from ppb without a word
+    grid, plots = _grid(tmp_path), _plots(tmp_path)
+    base = ["query", str(plots), "--where", "street=Orchard Close", "--grid",
+            f"no2:2020={grid}", "--no-layers", "--units", "ppb"]
+    res = runner.invoke(cli, [*base, "-f", "csv", "--map", str(tmp_path / "m.html")],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    import csv
+    import io
+
+    row = next(csv.DictReader(io.StringIO(res.stdout)))
+    assert row["units"] == "µg/m³" and "ppb converted to µg/m³ (x 1.91" in row["note"]
+    assert "NO2 2020: values in ppb converted to" in _visible(
+        (tmp_path / "m.html").read_text())

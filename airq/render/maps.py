@@ -202,6 +202,9 @@ def _title_html(a: Assessment) -> str:
              if a.synthetic else "")
     warned = "".join(f'<div class="airq-warning">Warning: {page_text(w)}</div>'
                      for w in a.warnings if not w.startswith("SYNTHETIC DEMO DATA"))
+    # a conversion of units is an assumption the page's figures rest on: say it
+    warned += "".join(f"<div>{page_text(r.name)} {r.year}: {page_text(r.units_note)}</div>"
+                      for r in a.results if r.units_note)
     return (f'<div id="airq-title"><h1>Air quality at {page_text(a.area.name)}</h1>{synth}'
             + (f"<div>{page_text(a.area.selection)}</div>" if a.area.selection else "")
             + f"<div>{a.area.n_boundaries} residential boundaries (orange); "

@@ -296,10 +296,14 @@ CSV_COLUMNS = ("level", "area", "boundary_id", "pollutant", "year", "edition", "
 
 
 def _csv_note(r: PollutantResult) -> str:
-    """Return what a CSV reader must know of a row: a background map, an SD meaning nothing."""
-    if not r.background:
-        return r.sd_note or ""
-    return f"{BACKGROUND_NOTE}; SD {sd_text(r)}"
+    """Return what a CSV reader must know of a row.
+
+    A background map, an SD meaning nothing, units converted (the values were not in the
+    units the row states).
+    """
+    notes = [f"{BACKGROUND_NOTE}; SD {sd_text(r)}" if r.background else r.sd_note,
+             r.units_note]
+    return "; ".join(n for n in notes if n)
 
 
 def render_csv(a: Assessment) -> str:
