@@ -309,14 +309,27 @@ def build_figure(a: Assessment, *, pollutant: str | None = None, year=None, pane
         names = ["residential boundaries"]
     title = textwrap.fill(_title(a, chosen, names), 64)
     fig.suptitle(figure_text(title), fontsize=10.5, x=0.01, ha="left", weight="bold")
-    # keep the panels clear of the footer (the title has its own room)
-    fig.get_layout_engine().set(rect=(0, 0.45 / height, 1, 1 - 0.45 / height))
-    fig.text(0.01, 0.004, figure_text(textwrap.fill(
+    footer = textwrap.fill(
         f"Coordinates: {fp.crs_text(a.boundaries_gdf.crs)}, grid north up. "
         f"{data_attribution(a)}. {fp.attribution_text(a.basemap)} "
-        f"airq {a.provenance.airq_version}.", 130)), fontsize=6.5, va="bottom", ha="left",
-        color="#333333")
+        f"airq {a.provenance.airq_version}.", 130)
+    said = _warnings_line(a)
+    if said:  # a figure may travel alone: it says that warnings apply, and the first
+        footer = textwrap.fill(said, 130, max_lines=3, placeholder=" ...") + "\n" + footer
+    # keep the panels clear of the footer (the title has its own room)
+    room = 0.2 + 0.11 * (footer.count("\n") + 1)
+    fig.get_layout_engine().set(rect=(0, room / height, 1, 1 - 0.45 / height))
+    fig.text(0.01, 0.004, figure_text(footer), fontsize=6.5, va="bottom", ha="left",
+             color="#333333")
     return fig
+
+
+def _warnings_line(a: Assessment) -> str:
+    """Return the run's warnings (but the SYNTHETIC notice, which the banner says) as one line."""
+    said = [w for w in a.warnings if not w.startswith("SYNTHETIC DEMO DATA")]
+    if not said:
+        return ""
+    return (f"Warnings ({len(said)}; all in the report and JSON): " + "; ".join(said))
 
 
 def render_figure(a: Assessment, fmt: str = "png", *, pollutant: str | None = None,
