@@ -15,6 +15,7 @@ import logging
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -274,11 +275,59 @@ class GridSource:
         return str(self.path)
 
     def open_binary(self):
-        """Open the file or archive member for reading bytes."""
+        """Open the file or archive member for reading bytes.
+
+        A member damaged inside its archive (bad CRC, corrupt compressed data, cut
+        short) or compressed in a way Python cannot read raises InputError naming it.
+        """
         if self.member:
-            zf = zipfile.ZipFile(self.path)
-            return zf.open(self.member)
+            return _ZipMember(self)
         return open(self.path, "rb")
+
+
+#: What zipfile raises for a member damaged inside its archive, or compressed with an
+#: unsupported method (Deflate64 from Windows' own zip writer, for instance).
+_ZIP_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
+
+
+class _ZipMember:
+    """A zip member open for reading; damage found while reading is an InputError."""
+
+    def __init__(self, src: GridSource):
+        self._display = src.display
+        self._zf = None
+        self._fh = None
+        try:
+            self._zf = zipfile.ZipFile(src.path)
+            self._fh = self._zf.open(src.member)
+        except _ZIP_DAMAGE as err:
+            self.close()
+            raise self._damaged(err) from err
+        except KeyError as err:
+            self.close()
+            raise InputError(f"{src.path} has no member {src.member!r}") from err
+
+    def _damaged(self, err) -> InputError:
+        return InputError(f"{self._display} cannot be read from its zip archive ({err}): the "
+                          "archive is damaged or uses a compression Python cannot read; "
+                          "download it again, or unzip it and give the file")
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self._fh.read(n)
+        except _ZIP_DAMAGE as err:
+            raise self._damaged(err) from err
+
+    def close(self) -> None:
+        for f in (self._fh, self._zf):
+            if f is not None:
+                f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def list_zip_grids(path: str | Path) -> list[GridSource]:
@@ -298,7 +347,18 @@ def list_zip_grids(path: str | Path) -> list[GridSource]:
     found = [GridSource(p, n) for n in names
              if PurePosixPath(n).suffix.lower() in _GRID_SUFFIXES
              and not PurePosixPath(n).name.startswith("._")]
+    seen: set[str] = set()
+    for src in found:
+        if src.member in seen:  # zipfile opens the last of them; which was meant is a guess
+            raise InputError(f"{p} holds two members named {src.member}; airq cannot tell which "
+                             "is meant: unzip the one you mean and give the file")
+        seen.add(src.member)
     if not found:
+        inner = [n for n in names if n.lower().endswith(".zip")]
+        if inner:
+            raise InputError(f"{p} holds no grid file but {len(inner)} zip archive"
+                             f"{'s' * (len(inner) != 1)} ({inner[0]}...): unzip it and give the "
+                             "inner archive")
         raise InputError(f"{p} holds no grid file (.asc, .csv, .tif, .nc); it has {len(names)} "
                          "other files")
     return found
