@@ -9,10 +9,11 @@ it is used (:mod:`airq.read.catalogue.index`).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,6 @@ from airq.errors import AssumedCRSWarning, CatalogueError, InputError
 from airq.read.catalogue.index import CatalogueIndex, CopyCheck, StoredCopy, readd_command
 from airq.read.grids import (
     GridInfo,
-    GridSource,
     list_zip_grids,
     normalise_pollutant,
     parse_laei_name,
@@ -204,10 +204,17 @@ def add_grid(path: str | Path | Sequence[str | Path], *, pollutant: str | None =
     defra, others = split_defra_paths(paths)
     kw = dict(pollutant=pollutant, year=year, edition=edition, grid_crs=grid_crs, units=units,
               overwrite=overwrite, synthetic=synthetic, home=home)
-    added = _add_defra(defra, **kw) if defra else []
+    # Every grid is read, checked and staged before the index changes: a damaged file
+    # (or zip member) among several leaves the catalogue as it was, nothing half-added.
+    grids = _defra_grids(defra, **kw) if defra else iter(())
     for p in others:
-        added += _add_path(p, **kw)
-    return added
+        grids = _chain(grids, _path_grids(p, **kw))
+    return _store_all(grids, grid_index(home), overwrite)
+
+
+def _chain(*parts: Iterable) -> Iterator:
+    for part in parts:
+        yield from part
 
 
 def split_defra_paths(paths) -> tuple[list[Path], list]:
@@ -226,11 +233,10 @@ def split_defra_paths(paths) -> tuple[list[Path], list]:
     return defra, others
 
 
-def _add_defra(files: list[Path], *, pollutant, year, edition, overwrite, synthetic, home,
-               **_ignored) -> list[GridEntry]:
+def _defra_grids(files: list[Path], *, pollutant, year, edition, synthetic,
+                 **_ignored) -> Iterator:
     from airq.read.defra import defra_contents, read_defra
 
-    index = grid_index(home)
     contents = {f: defra_contents([f]) for f in dict.fromkeys(files)}
     every = list(dict.fromkeys(c for cs in contents.values() for c in cs))
     wanted = [(p, y) for p, y in every
@@ -239,19 +245,15 @@ def _add_defra(files: list[Path], *, pollutant, year, edition, overwrite, synthe
         have = ", ".join(f"{p}:{y}" for p, y in every)
         raise InputError(f"the Defra background maps given hold no column matching the options; "
                          f"they hold {have}")
-    added = []
     for p, y in wanted:
         holding = [f for f, cs in contents.items() if (p, y) in cs]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AssumedCRSWarning)  # recorded in the entry
-            grid = read_defra(holding, pollutant=p, year=y, edition=edition, synthetic=synthetic)
-        added.append(_store(grid, index, overwrite))
-    return added
+            yield read_defra(holding, pollutant=p, year=y, edition=edition, synthetic=synthetic)
 
 
-def _add_path(path, *, pollutant, year, edition, grid_crs, units, overwrite, synthetic,
-              home) -> list[GridEntry]:
-    index = grid_index(home)
+def _path_grids(path, *, pollutant, year, edition, grid_crs, units, synthetic,
+                **_ignored) -> Iterator:
     p = Path(str(path).split("!", 1)[0]).expanduser()
     if p.suffix.lower() == ".zip" and "!" not in str(path):
         if not p.exists():
@@ -264,7 +266,12 @@ def _add_path(path, *, pollutant, year, edition, grid_crs, units, overwrite, syn
                     year and n.year != year):
                 continue
             key = (n.pollutant, n.year, n.edition)
-            # One grid per pollutant and year: the ASCII grid is preferred to its CSV copy.
+            # One grid per pollutant and year: the ASCII grid is preferred to its CSV copy;
+            # two of the same format (in different folders) are ambiguous.
+            if key in picked and picked[key].suffix == m.suffix:
+                raise InputError(f"{p} holds two grids for {n.pollutant} {n.year} "
+                                 f"({picked[key].member} and {m.member}); add the one you "
+                                 f"mean as {p}!{m.member}")
             if key not in picked or m.suffix == ".asc":
                 picked[key] = m
         if not picked:
@@ -273,10 +280,12 @@ def _add_path(path, *, pollutant, year, edition, grid_crs, units, overwrite, syn
     else:
         sources = [resolve_source(path, pollutant, year)]
     one = len(sources) == 1
-    return [_add_one(src, index, pollutant=pollutant if one else None,
-                     year=year if one else None, edition=edition, grid_crs=grid_crs,
-                     units=units, overwrite=overwrite, synthetic=synthetic)
-            for src in sources]
+    for src in sources:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the CRS assumption is recorded in the entry
+            yield read_grid(src, pollutant=pollutant if one else None,
+                            year=year if one else None, edition=edition, grid_crs=grid_crs,
+                            units=units, synthetic=synthetic)
 
 
 def _exists_error(entry_id: str, row: GridRow) -> CatalogueError:
@@ -284,38 +293,54 @@ def _exists_error(entry_id: str, row: GridRow) -> CatalogueError:
                           f"{Path(row.info.source).name}); pass --overwrite to replace it")
 
 
-def _add_one(src: GridSource, index: CatalogueIndex, **kw) -> GridEntry:
-    overwrite = kw.pop("overwrite")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the CRS assumption is recorded in the entry instead
-        grid = read_grid(src, **kw)
-    return _store(grid, index, overwrite)
+def _store_all(grids: Iterable, index: CatalogueIndex, overwrite: bool) -> list[GridEntry]:
+    """Write grids as COGs under the catalogue and record them in the index, all or none.
 
-
-def _store(grid, index: CatalogueIndex, overwrite: bool) -> GridEntry:
-    """Write a grid as a COG under the catalogue and record it in the index (locked)."""
-    info = grid.info
-    entry_id = _entry_id(info)
+    Each grid is converted to a staged copy as it comes (one grid in memory at a time);
+    the index changes only once every grid has been read and staged, under its lock.
+    """
     existing = {r.id: r for r in index.read()}
-    if entry_id in existing and not overwrite:  # early, before converting; checked again below
-        raise _exists_error(entry_id, existing[entry_id])
-    rel = f"{_slug(info.edition)}/{info.pollutant}-{info.year or 'na'}.tif"
-    with index.staging(rel) as staged:
-        write_cog(grid, staged)
-        sha = sha256_file(staged)
-        with index.update() as rows:
+    staged: list[tuple] = []
+    with contextlib.ExitStack() as stack:
+        for grid in grids:
+            info = grid.info
+            entry_id = _entry_id(info)
+            if entry_id in existing and not overwrite:  # early, before converting
+                raise _exists_error(entry_id, existing[entry_id])
+            earlier = next((s for s in staged if s[0] == entry_id), None)
+            if earlier is not None:
+                raise InputError(f"{_source_name(earlier[-1])} and {_source_name(info)} are "
+                                 f"both {entry_id}; add one of them at a time")
+            rel = f"{_slug(info.edition)}/{info.pollutant}-{info.year or 'na'}.tif"
+            path = stack.enter_context(index.staging(rel))
+            write_cog(grid, path)
+            staged.append((entry_id, rel, path, sha256_file(path), tuple(grid.full_shape),
+                           tuple(grid.bounds), info))
+            del grid  # one grid in memory at a time
+        return _record(staged, index, overwrite)
+
+
+def _source_name(info: GridInfo) -> str:
+    return f"{Path(info.source).name}!{info.member}" if info.member else Path(info.source).name
+
+
+def _record(staged: list[tuple], index: CatalogueIndex, overwrite: bool) -> list[GridEntry]:
+    rows_added = []
+    with index.update() as rows:
+        for entry_id, rel, path, sha, shape, bounds, info in staged:
             old = next((i for i, r in enumerate(rows) if r.id == entry_id), None)
             if old is not None and not overwrite:
                 raise _exists_error(entry_id, rows[old])
             row = GridRow(id=entry_id, file=rel,
                           added=datetime.now(UTC).isoformat(timespec="seconds"),
-                          shape=tuple(grid.full_shape), bounds=tuple(grid.bounds),
-                          stored=index.store(staged, rel, sha), info=info)
+                          shape=shape, bounds=bounds, stored=index.store(path, rel, sha),
+                          info=info)
             if old is None:
                 rows.append(row)
             else:
                 rows[old] = row
-    return _entry(row, index)
+            rows_added.append(row)
+    return [_entry(row, index) for row in rows_added]
 
 
 def remove_grid(grid_id: str, home: Path | None = None) -> GridEntry:
