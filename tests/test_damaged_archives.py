@@ -115,3 +115,40 @@ def test_add_two_files_for_one_entry_is_refused_before_either_is_added(runner, s
     res = runner.invoke(cli, ["grids", "add", str(asc), str(other / asc.name)])
     assert_one_line_error(res, "laei-2013-update/no2-2020", "one of them at a time")
     assert "empty" in runner.invoke(cli, ["grids", "list"]).output
+
+
+# --- day counts (PM10d) and concentrations kept apart, by units as well as by name -------
+
+def _tif(path, values, units):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    h, w = values.shape
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=1, dtype="float32",
+                       crs="EPSG:27700", transform=from_origin(XLL, YLL + 20 * h, 20, 20),
+                       nodata=-9999) as dst:
+        dst.write(values.astype("float32"), 1)
+        dst.update_tags(1, units=units)
+    return path
+
+
+@pytest.mark.parametrize(("spec", "units", "says"), [
+    ("pm10:2020", "days", "a day count, not a pm10 concentration"),
+    ("no2:2020", "days", "a day count, not a no2 concentration"),
+    ("pm10d:2020", "ug/m3", "a concentration, but pm10d is the number of days"),
+])
+def test_units_in_the_file_contradicting_day_counts_are_refused(runner, scene, spec, units,  # noqa: F811
+                                                                says):
+    folder, values, _ = scene
+    tif = _tif(folder / "grid.tif", values, units)
+    res = query(runner, folder, tif, spec=spec)
+    assert_one_line_error(res, "grid.tif", says)
+    res = runner.invoke(cli, ["grids", "add", str(tif), "--pollutant", spec.split(":")[0],
+                              "--year", "2020"])
+    assert_one_line_error(res, "grid.tif", says)
+
+
+def test_units_days_given_for_a_concentration_grid_is_refused(runner, scene):  # noqa: F811
+    folder, _, asc = scene
+    res = query(runner, folder, asc, "--units", "days")
+    assert_one_line_error(res, "you gave units days", "pm10d")

@@ -470,6 +470,9 @@ def describe_source(src: GridSource, *, pollutant: str | None = None, year: int 
     kind = "exceedance-days" if pollutant == "pm10d" else "concentration"
     units_assumed = False
     units, file_units = normalise_units(units), normalise_units(file_units)
+    # --units names the units of every --grid file; a day-count grid among them keeps days.
+    _day_counts_apart(src, pollutant, [("you gave", None if pollutant == "pm10d" else units),
+                                       ("the file states", file_units)])
     if units and file_units and units != file_units and pollutant != "pm10d":
         raise InputError(f"{src.display} states its units as {file_units} but you gave "
                          f"{units}; leave out --units or correct it")
@@ -486,6 +489,27 @@ def describe_source(src: GridSource, *, pollutant: str | None = None, year: int 
         member=src.member, sha256=sha256_file(src.path), member_sha256=_member_sha256(src),
         crs=crs, crs_assumed=crs_assumed, crs_note=note, units_assumed=units_assumed,
         synthetic=synthetic)
+
+
+def _day_counts_apart(src: GridSource, pollutant: str, statements: list) -> None:
+    """Refuse units that make a day count of a concentration, or a concentration of one.
+
+    A PM10d grid counts days above 50 µg/m³; compared with an annual-mean objective
+    (or a concentration read as a day count) it gives a plausible, wrong verdict.
+    """
+    for who, units in statements:
+        if not units:
+            continue
+        if pollutant == "pm10d" and units != DAYS:
+            raise InputError(
+                f"{src.display}: {who} units {units}, a concentration, but pm10d is the number "
+                "of days with daily-mean PM10 above 50 µg/m³; give a concentration grid as "
+                "pm10 (or pm25, no2...)")
+        if pollutant != "pm10d" and units == DAYS:
+            raise InputError(
+                f"{src.display}: {who} units {units}, a day count, not a {pollutant} "
+                "concentration; a PM10 exceedance-day grid is given as pm10d "
+                "(e.g. --grid pm10d:YEAR=FILE)")
 
 
 def _agree(src: GridSource, what: str, statements: list) -> None:
