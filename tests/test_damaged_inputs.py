@@ -635,6 +635,57 @@ def test_netcdf_nan_is_implausible_but_fill_value_is_nodata(runner, scene):
     assert (row["n_points"], row["n_nodata"], row["n_implausible"]) == (10, 1, 1)
 
 
+def write_netcdf(path, values, var_attrs=(), global_attrs=()):
+    import h5netcdf.legacyapi as nc
+
+    with nc.Dataset(path, "w") as ds:
+        ds.createDimension("y", NROWS)
+        ds.createDimension("x", NCOLS)
+        ds.createVariable("x", "f8", ("x",))[:] = XLL + CS / 2 + CS * np.arange(NCOLS)
+        ds.createVariable("y", "f8", ("y",))[:] = YLL + NROWS * CS - CS / 2 - CS * np.arange(NROWS)
+        var = ds.createVariable("no2", "f8", ("y", "x"))
+        var.units = "ug m-3"
+        for k, v in dict(var_attrs).items():
+            var.setncattr(k, v)
+        for k, v in dict(global_attrs).items():
+            ds.setncattr(k, v)
+        var[:] = values
+    return path
+
+
+@pytest.mark.parametrize("where", ["variable", "global"])
+def test_netcdf_year_attribute_contradicting_the_year_given(runner, scene, where):
+    folder, values, _ = scene
+    attrs = {"year": 2019}
+    nc_file = write_netcdf(folder / "m.nc", values, *((attrs, ()) if where == "variable"
+                                                     else ((), attrs)))
+    args = ("--grid-crs", "EPSG:27700")
+    assert_one_line_error(query(runner, folder, nc_file, *args),
+                          "m.nc: you gave model year 2020 but the file's year attribute says 2019")
+    res = query(runner, folder, nc_file, *args, spec="no2:2019")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["results"][0]["year"] == 2019
+
+
+@pytest.mark.parametrize("attrs", [{"valid_max": 30.0}, {"valid_range": [0.0, 30.0]},
+                                   {"valid_min": 30.0}])
+def test_netcdf_values_outside_the_valid_range_are_nodata_and_said(runner, scene, attrs):
+    folder, values, _ = scene
+    v = values.copy()
+    v[BAD] = 31.5 if "valid_min" not in attrs else 29.5
+    nc_file = write_netcdf(folder / "m.nc", v, {k: np.asarray(a) for k, a in attrs.items()})
+    res = query(runner, folder, nc_file, "--grid-crs", "EPSG:27700")
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    invalid = [(r, c) for r, c in AREA if (v[r, c] > 30) == ("valid_min" not in attrs)
+               and v[r, c] != 30]
+    row = doc["results"][0]
+    assert row["n_nodata"] == len(invalid) and row["n_points"] == 12 - len(invalid)
+    assert row["mean"] == pytest.approx(true_mean(v, skip=invalid), abs=1e-3)
+    assert any("outside the valid range" in w and "treated as NODATA" in w
+               for w in doc["warnings"])
+
+
 @pytest.mark.parametrize("axis, index, shift, shown", [
     ("x", 4, 10.0, r"x\[3\]=530070 to x\[4\]=530100 is 30, the first step is 20"),
     ("y", 3, 20.0, r"y\[2\]=180150 to y\[3\]=180150 is 0, the first step is -20"),

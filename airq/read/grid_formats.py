@@ -262,10 +262,64 @@ def read_netcdf(src, bounds, pollutant: str | None) -> FileRead:
         values = values * float(attrs.get("scale_factor", 1.0)) + float(attrs.get("add_offset",
                                                                                   0.0))
         values[nodata] = np.nan
+        _outside_valid_range(raw, values, attrs, nodata, src.display, var)
         units = da.attrs.get("units")
+        year = _netcdf_year(ds, da, src.display)
     try:
         named = normalise_pollutant(str(var))
     except InputError:
         named = None
     return FileRead(values, transform @ Affine.translation(c0, r0), crs, units, full_shape,
-                    (r0, c0), nan_cells, pollutant=named)
+                    (r0, c0), nan_cells, pollutant=named, year=year)
+
+
+def _outside_valid_range(raw, values, attrs, nodata, display: str, var: str) -> None:
+    """Honour CF ``valid_min``/``valid_max``/``valid_range``: cells outside are missing.
+
+    The file itself declares such values invalid, so they are NODATA (CF conventions,
+    compared in stored units before scaling), and a warning says how many and why.
+    """
+    import warnings
+
+    from airq.errors import NodataWarning
+
+    lo, hi = None, None
+    if "valid_range" in attrs:
+        rng = np.ravel(attrs["valid_range"])
+        if rng.size != 2:
+            raise InputError(f"{display}: variable {var} has valid_range {list(rng)}, not two "
+                             "values; correct the attribute")
+        lo, hi = float(rng[0]), float(rng[1])
+    lo = float(np.ravel(attrs["valid_min"])[0]) if "valid_min" in attrs else lo
+    hi = float(np.ravel(attrs["valid_max"])[0]) if "valid_max" in attrs else hi
+    if lo is None and hi is None:
+        return
+    stored = raw.astype("float64")
+    with np.errstate(invalid="ignore"):
+        out = ~nodata & ~np.isnan(stored) & (
+            (stored < lo if lo is not None else False) | (stored > hi if hi is not None else False))
+    n = int(np.count_nonzero(out))
+    if n:
+        values[out] = np.nan
+        shown = f"[{lo:g}, {hi:g}]" if lo is not None and hi is not None else (
+            f">= {lo:g}" if lo is not None else f"<= {hi:g}")
+        warnings.warn(f"{display}: {n} cell{'s' * (n != 1)} outside the valid range {shown} "
+                      f"that variable {var} declares were treated as NODATA (CF conventions)",
+                      NodataWarning, stacklevel=2)
+
+
+def _netcdf_year(ds, da, display: str) -> int | None:
+    """Return the model year a NetCDF file states in a ``year`` attribute (variable, global)."""
+    for attrs in (da.attrs, ds.attrs):
+        if "year" not in attrs:
+            continue
+        raw = np.ravel(attrs["year"])
+        try:
+            year = int(str(raw[0]).strip()) if raw.size == 1 else None
+        except ValueError:
+            year = None
+        if year is None or not 1900 <= year <= 2100:
+            raise InputError(f"{display}: its year attribute {attrs['year']!r} is not one model "
+                             "year; correct it or remove it")
+        return year
+    return None

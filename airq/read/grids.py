@@ -444,7 +444,8 @@ def describe_source(src: GridSource, *, pollutant: str | None = None, year: int 
                               ("the file's value column says", file_pollutant)])
     _agree(src, "model year", [("you gave", year),
                                (f"the file name {src.name} says", named.year),
-                               ("the file's year column says", file_year)])
+                               (f"the file's year {_YEAR_HOLDER.get(src.suffix, 'column')} "
+                                "says", file_year)])
     pollutant = pollutant or named.pollutant or file_pollutant
     if pollutant is None:
         raise InputError(f"cannot tell the pollutant of {src.display} from its name; "
@@ -489,6 +490,10 @@ def describe_source(src: GridSource, *, pollutant: str | None = None, year: int 
         member=src.member, sha256=sha256_file(src.path), member_sha256=_member_sha256(src),
         crs=crs, crs_assumed=crs_assumed, crs_note=note, units_assumed=units_assumed,
         synthetic=synthetic)
+
+
+#: Where a file states its model year, by format (a CSV's column, a NetCDF attribute).
+_YEAR_HOLDER = {".nc": "attribute", ".nc4": "attribute"}
 
 
 def _day_counts_apart(src: GridSource, pollutant: str, statements: list) -> None:
