@@ -51,6 +51,28 @@ def test_repair_and_drop_are_counted(tmp_path):
     assert "1 of the 3 selected features dropped (1 empty); 2 used" in b.notes[1]
 
 
+def test_geometry_collection_points_and_lines_are_said_dropped(tmp_path):
+    import json
+
+    g = plots().to_crs("EPSG:4326")
+    doc = json.loads(g.to_json())
+    first = doc["features"][0]["geometry"]
+    doc["features"][0]["geometry"] = {"type": "GeometryCollection", "geometries": [
+        first, {"type": "Point", "coordinates": [0.1, 51.5]}]}
+    doc["features"][1]["geometry"] = {"type": "GeometryCollection", "geometries": [
+        {"type": "Point", "coordinates": [0.1, 51.5]},
+        {"type": "LineString", "coordinates": [[0.1, 51.5], [0.2, 51.6]]}]}
+    (tmp_path / "gc.geojson").write_text(json.dumps(doc))
+    b = read_boundaries(tmp_path / "gc.geojson")
+    assert len(b.gdf) == 2 and b.dropped_not_polygon == 1
+    assert set(shapely.get_type_id(b.gdf.geometry.values)) <= {3, 6}
+    assert b.gdf.geometry.iloc[0].equals(shapely.geometry.shape(first))
+    notes = " ".join(b.notes)
+    assert "1 GeometryCollection feature also held points or lines; those parts dropped" in notes
+    assert "1 of the 3 selected features dropped" in notes
+    assert "geometry collections without polygons, not polygons" in notes
+
+
 def test_no_crs_asks_for_option_and_reprojection(tmp_path):
     g = plots().to_crs("EPSG:4326")
     g.to_file(tmp_path / "w.geojson", engine="pyogrio")

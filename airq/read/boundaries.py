@@ -323,6 +323,19 @@ def read_boundaries(path: str | Path, *, where: Sequence[str] = (), crs: str | N
                     for k in shapely.get_type_id(geoms[nonpoly]).tolist()})
     geoms[nonpoly] = shapely.Polygon()
     notes = []
+    # A GeometryCollection's points and lines are not boundaries: keep its polygons, say so.
+    partial = 0
+    for i in np.flatnonzero(shapely.get_type_id(geoms) == 7):
+        members = shapely.get_parts(geoms[i])
+        polygons = [m for m in members if shapely.get_type_id(m) in (3, 6)]
+        if not polygons:  # nothing a boundary can be made of: a feature that is not a polygon
+            n_nonpoly += 1
+            kinds = sorted({*kinds, "geometry collections without polygons"})
+        partial += 0 < len(polygons) < len(members)
+        geoms[i] = shapely.union_all(polygons) if polygons else shapely.Polygon()
+    if partial:
+        notes.append(f"{p.name}: {partial} GeometryCollection feature{'s' * (partial != 1)} "
+                     "also held points or lines; those parts dropped, their polygons used")
     invalid = ~shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
     repaired = int(invalid.sum())
     still_invalid = 0
