@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -133,7 +134,8 @@ class Settings:
         if not self.objectives:
             problems.append("objectives must name at least one objective set")
         bands = list(self.bands_m)
-        if not bands or any(b < 0 for b in bands) or bands != sorted(set(bands)):
+        if (not bands or not all(math.isfinite(b) and b >= 0 for b in bands)
+                or bands != sorted(set(bands))):
             problems.append(f"bands_m must be increasing distances >= 0, not {bands}")
         fields = ("uprn", "x", "y", "postcode", "street", "number")  # read.addresses
         if not isinstance(self.address_columns, dict) or any(
@@ -164,8 +166,9 @@ SETTINGS_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settin
 
 def _read_toml(p: Path) -> dict:
     try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = p.read_bytes()
+        # A byte-order mark (Windows Notepad writes one) is not part of the settings.
+        return tomllib.loads(raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except FileNotFoundError as err:
         raise ConfigError(f"config file {p} not found") from err
     except UnicodeDecodeError as err:

@@ -105,6 +105,8 @@ def test_wrong_type_names_key_and_file(tmp_path, text, key, says):
     ("airq = 5\n", "'airq' must be a table ([airq] followed by settings), not 5"),
     ('method = "centre"\n[airq]\nsd = "sample"\n', "settings both at top level (method)"),
     ("bands_m = [50, 0]\n", "bands_m must be increasing distances >= 0, not [50.0, 0.0]"),
+    ("bands_m = [0, inf]\n", "bands_m must be increasing distances >= 0, not [0.0, inf]"),
+    ("bands_m = [nan]\n", "bands_m must be increasing distances >= 0, not [nan]"),
     ('objectives = ""\n', "objectives must name at least one objective set"),
     ("method = \n", "is not valid TOML"),
     ('tile_source = "https://tiles.example.org/{z}/{x}/{y}.png"\n',
@@ -117,6 +119,12 @@ def test_bad_files_name_the_file(tmp_path, text, says):
     with pytest.raises(ConfigError, match=re.escape(says)) as err:
         load_settings(cfg)
     assert str(cfg) in str(err.value)
+
+
+def test_a_byte_order_mark_is_not_a_setting(tmp_path):
+    cfg = tmp_path / "notepad.toml"
+    cfg.write_bytes(b'\xef\xbb\xbfsd = "sample"\n')  # as Windows Notepad saves UTF-8
+    assert load_settings(cfg).sd == "sample"
 
 
 def test_not_utf8_and_missing(tmp_path):
