@@ -152,3 +152,32 @@ def test_units_days_given_for_a_concentration_grid_is_refused(runner, scene):  #
     folder, _, asc = scene
     res = query(runner, folder, asc, "--units", "days")
     assert_one_line_error(res, "you gave units days", "pm10d")
+
+
+# --- a grid and its .prj in different folders of one archive ------------------------------
+
+def _prj(epsg):
+    from pyproj import CRS
+
+    return CRS.from_epsg(epsg).to_wkt("WKT1_ESRI")
+
+
+def test_prj_in_another_folder_of_the_zip_gives_the_crs(runner, scene):  # noqa: F811
+    folder, _, asc = scene
+    z = write_zip(folder / "LAEI.zip", [(f"ASCII/{NAME}.asc", asc.read_text()),
+                                        (f"PRJ/{NAME}.prj", _prj(27700))])
+    res = query(runner, folder, z)
+    assert res.exit_code == 0, res.stderr
+    (grid,) = [i for i in json.loads(res.stdout)["provenance"]["inputs"] if i["role"] == "grid"]
+    assert grid["crs"] == "EPSG:27700" and grid["crs_assumed"] is False
+    z = write_zip(folder / "LAEI3857.zip", [(f"ASCII/{NAME}.asc", asc.read_text()),
+                                            (f"PRJ/{NAME}.prj", _prj(3857))])
+    assert_one_line_error(query(runner, folder, z), "EPSG:3857")  # not assumed BNG
+
+
+def test_two_prj_files_that_differ_are_not_a_guess(runner, scene):  # noqa: F811
+    folder, _, asc = scene
+    z = write_zip(folder / "LAEI.zip", [(f"ASCII/{NAME}.asc", asc.read_text()),
+                                        (f"a/{NAME}.prj", _prj(27700)),
+                                        (f"b/{NAME}.prj", _prj(3857))])
+    assert_one_line_error(query(runner, folder, z), "2 .prj files", "--grid-crs")

@@ -8,6 +8,7 @@ same folder, or the same folder of the zip archive, and uses it when one ships.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 
 from airq.errors import CRSError
@@ -19,11 +20,24 @@ def sidecar_prj_text(path, member: str | None = None) -> tuple[str, str] | None:
 
     if member:
         stem = PurePosixPath(member).with_suffix("").as_posix().lower()
+        base = PurePosixPath(stem).name
         with zipfile.ZipFile(path) as zf:
-            for name in zf.namelist():
-                if name.lower() == f"{stem}.prj":
-                    return f"{path}!{name}", zf.read(name).decode("utf-8", "replace")
-        return None
+            names = zf.namelist()
+            beside = [n for n in names if n.lower() == f"{stem}.prj"]
+            # Archives sometimes keep the .prj in a folder of its own: one .prj of the
+            # grid's name elsewhere is its CRS; several that disagree are not a guess.
+            found = beside or [n for n in names if PurePosixPath(n.lower()).name
+                               == f"{base}.prj"]
+            try:
+                texts = {n: zf.read(n).decode("utf-8", "replace") for n in found}
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as err:
+                raise CRSError(f"{path}!{found[0]} cannot be read from the archive ({err}); "
+                               "download it again or pass --grid-crs") from err
+        if len({t.strip() for t in texts.values()}) > 1:
+            raise CRSError(f"{path} holds {len(texts)} .prj files named like {member} that "
+                           f"differ ({', '.join(texts)}); airq cannot tell which is its CRS: "
+                           "pass --grid-crs")
+        return next(((f"{path}!{n}", t) for n, t in texts.items()), None)
     p = Path(path)
     for cand in p.parent.glob(f"{p.stem}.*"):
         if cand.suffix.lower() == ".prj" and cand.is_file():
