@@ -195,6 +195,17 @@ def _file_values(p: Path) -> dict:
     return section
 
 
+def _choices(key: str) -> tuple:
+    """Return the values a ``Literal`` setting allows (empty for other settings)."""
+    import typing
+
+    hint = typing.get_type_hints(Settings).get(key)
+    for t in (hint, *typing.get_args(hint)):  # Literal[...] or Optional[Literal[...]]
+        if typing.get_origin(t) is typing.Literal:
+            return typing.get_args(t)
+    return ()
+
+
 def read_settings_file(path: str | os.PathLike) -> Settings:
     """Read and validate a TOML settings file.
 
@@ -220,7 +231,10 @@ def read_settings_file(path: str | os.PathLike) -> Settings:
     except msgspec.ValidationError as err:
         text, _, where = str(err).partition(" - at `$")
         key = where.rstrip("`").lstrip(".") or "?"
-        raise ConfigError(f"config file {p}: key {key!r}: {text[:1].lower()}{text[1:]}") from err
+        allowed = _choices(key)
+        hint = f"; one of {', '.join(map(repr, allowed))}" if allowed else ""
+        raise ConfigError(f"config file {p}: key {key!r}: {text[:1].lower()}{text[1:]}"
+                          f"{hint}") from err
     except ConfigError as err:
         raise ConfigError(f"config file {p}: {err}") from err
     if "{" in (settings.tile_source or "") and not (settings.tile_attribution or "").strip():

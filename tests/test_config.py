@@ -85,8 +85,9 @@ def test_command_line_wins_over_file(tmp_path):
     ("strict = 1\n", "strict", "expected `bool`, got `int`"),
     ('bands_m = "0,50,250"\n', "bands_m", "expected `array`, got `str`"),
     ('bands_m = [0, "50"]\n', "bands_m[1]", "expected `float`, got `str`"),
-    ('method = "centres"\n', "method", "invalid enum value 'centres'"),
-    ('sd = "n-1"\n', "sd", "invalid enum value 'n-1'"),
+    ('method = "centres"\n', "method", "invalid enum value 'centres'; one of 'centre', "
+                                       "'all-touched', 'area-weighted'"),
+    ('sd = "n-1"\n', "sd", "invalid enum value 'n-1'; one of 'population', 'sample'"),
     ("objectives = 5\n", "objectives", "expected `str | array`, got `int`"),
     ("tile_attribution = true\n", "tile_attribution", "expected `str | null`, got `bool`"),
     ('[airq]\nper_boundary = "false"\n', "per_boundary", "expected `bool`, got `str`"),
