@@ -10,6 +10,7 @@ it is used (:mod:`airq.read.catalogue.index`).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import shlex
 import warnings
@@ -206,15 +207,9 @@ def add_grid(path: str | Path | Sequence[str | Path], *, pollutant: str | None =
               overwrite=overwrite, synthetic=synthetic, home=home)
     # Every grid is read, checked and staged before the index changes: a damaged file
     # (or zip member) among several leaves the catalogue as it was, nothing half-added.
-    grids = _defra_grids(defra, **kw) if defra else iter(())
-    for p in others:
-        grids = _chain(grids, _path_grids(p, **kw))
+    grids = itertools.chain(_defra_grids(defra, **kw) if defra else (),
+                            *(_path_grids(p, **kw) for p in others))
     return _store_all(grids, grid_index(home), overwrite)
-
-
-def _chain(*parts: Iterable) -> Iterator:
-    for part in parts:
-        yield from part
 
 
 def split_defra_paths(paths) -> tuple[list[Path], list]:
