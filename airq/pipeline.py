@@ -16,7 +16,7 @@ from airq.errors import AirqError, AirqWarning, InputError
 from airq.read.boundaries import Boundaries, reproject_to
 from airq.read.catalogue.grids import GridEntry, verified_info
 from airq.read.grids import Grid, normalise_pollutant, read_grid
-from airq.read.layers.core import LandUseWarning
+from airq.read.layers.core import warn_layer_notes
 from airq.record import boundaries_input, grid_input, layer_input, working_dir
 from airq.results import Assessment
 
@@ -211,8 +211,7 @@ def run_query(boundaries: Boundaries, requests: Sequence[GridRequest | GridEntry
         inputs += [grid_input(g.info, r, grid_crs) for r, g in zip(grouped, grids, strict=True)]
         inputs += grid_part_inputs(grids)
         inputs += [layer_input(layer) for layer in layers]
-        for note in dict.fromkeys(n for layer in layers for n in getattr(layer, "notes", ())):
-            warnings.warn(note, LandUseWarning, stacklevel=2)  # read before this call
+        warn_layer_notes(layers)  # read before this call
         result = assess(boundaries, grids, settings, load_objectives(), inputs=inputs,
                         command=command)
         land_use = None

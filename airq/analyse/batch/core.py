@@ -28,7 +28,7 @@ from airq.analyse.batch.results import COLUMNS, BatchResult, ProgressFn
 from airq.analyse.batch.stats import _compute, _concat, _sort
 from airq.config import Settings
 from airq.errors import AirqError, AirqWarning, GeometryRepairWarning, InputError
-from airq.read.layers.core import LandUseWarning
+from airq.read.layers.core import warn_layer_notes
 
 
 def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, group_by: str, *,
@@ -111,8 +111,7 @@ def batch_stats(boundaries, grids_or_requests: Sequence, settings: Settings, gro
         warnings.simplefilter("always", AirqWarning)
         for note in getattr(boundaries, "notes", ()):  # dropped or repaired boundaries
             warnings.warn(note, GeometryRepairWarning, stacklevel=2)
-        for note in dict.fromkeys(n for layer in layers for n in getattr(layer, "notes", ())):
-            warnings.warn(note, LandUseWarning, stacklevel=2)  # features a layer left out
+        warn_layer_notes(layers)  # features a layer left out
         parcels, errors = _prepare(boundaries, group_by, lost_groups, per_boundary)
         if len(parcels.names) == 0:
             raise InputError(f"no group of {boundaries.name} can be assessed: "

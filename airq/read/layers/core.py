@@ -45,6 +45,16 @@ class LandUseWarning(AirqWarning):
     """A land-use layer had features without a usable geometry; they were left out."""
 
 
+def warn_layer_notes(layers) -> None:
+    """Warn each layer's notes (read earlier, e.g. features left out) once, again.
+
+    Called inside an assessment's or a batch's warning capture, so the notes are
+    among the warnings every output of the run records.
+    """
+    for note in dict.fromkeys(n for layer in layers for n in getattr(layer, "notes", ())):
+        warnings.warn(note, LandUseWarning, stacklevel=3)
+
+
 @dataclass(frozen=True)
 class LayerProvenance:
     """Where a layer came from and how it is read.
