@@ -14,6 +14,11 @@ SCHEMA_VERSION = "1.0"
 SYNTHETIC_BANNER = "SYNTHETIC DEMO DATA: not real measurements or inventory values"
 
 
+def run_warnings(warnings) -> list[str]:
+    """Return a run's warnings but the SYNTHETIC DEMO DATA notice (a banner says that)."""
+    return [w for w in warnings if not w.startswith("SYNTHETIC DEMO DATA")]
+
+
 def _r(v, nd=6):
     return None if v is None else round(float(v), nd)
 

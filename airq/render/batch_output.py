@@ -422,24 +422,22 @@ def build_batch_map(result: BatchResult):
                       legend_name="worst margin against the annual objective (µg/m³; "
                                   "> 0 exceeds)",
                       name="worst margin").add_to(m)
-    from airq.render.escape import page_frame, page_text
+    from airq.render.escape import page_frame
 
     folium.GeoJson(page_frame(geo[[*result.keys, "worst_margin", "geometry"]]).to_json(),
                    name="groups", style_function=lambda f: {"weight": 0, "fillOpacity": 0},
                    tooltip=folium.GeoJsonTooltip(fields=[*result.keys, "worst_margin"])
                    ).add_to(m)
-    notes = ["<div style='font-weight:bold'>SYNTHETIC DEMO DATA</div>"
-             if result.provenance.get("synthetic") else ""]
+    from airq.render.maps import raw_element, warning_divs
+
     # every warning of the run is on the page, as on the query map (escaped: it holds
     # file names and group names)
-    notes += [f"<div class='airq-warning'>Warning: {page_text(w)}</div>"
-              for w in result.warnings if not w.startswith("SYNTHETIC DEMO DATA")]
-    if any(notes):
-        from airq.render.maps import raw_element
-
+    notes = ("<div style='font-weight:bold'>SYNTHETIC DEMO DATA</div>"
+             if result.provenance.get("synthetic") else "") + warning_divs(result.warnings)
+    if notes:
         m.get_root().html.add_child(raw_element(
             "<div id='airq-notes' style='position:fixed;top:10px;left:60px;z-index:9999;"
-            "background:#fff;padding:4px;max-width:60%'>" + "".join(notes) + "</div>"))
+            "background:#fff;padding:4px;max-width:60%'>" + notes + "</div>"))
     return m
 
 

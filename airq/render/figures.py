@@ -27,7 +27,7 @@ from airq.read.grids import POLLUTANTS, normalise_pollutant
 from airq.render import figure_parts as fp
 from airq.render.escape import figure_text
 from airq.render.maps import SCALE_COLOURS, data_attribution, objective_for
-from airq.results import SYNTHETIC_BANNER, Assessment, Samples
+from airq.results import SYNTHETIC_BANNER, Assessment, Samples, run_warnings
 
 #: Width of a figure in inches: the text width of an A4 page with 20 mm margins.
 A4_WIDTH_IN = 6.5
@@ -326,7 +326,7 @@ def build_figure(a: Assessment, *, pollutant: str | None = None, year=None, pane
 
 def _warnings_line(a: Assessment) -> str:
     """Return the run's warnings (but the SYNTHETIC notice, which the banner says) as one line."""
-    said = [w for w in a.warnings if not w.startswith("SYNTHETIC DEMO DATA")]
+    said = run_warnings(a.warnings)
     if not said:
         return ""
     return (f"Warnings ({len(said)}; all in the report and JSON): " + "; ".join(said))

@@ -26,7 +26,7 @@ from airq.render.map_overlays import (
     opacity_control_js,
     sheet_overlays,
 )
-from airq.results import SYNTHETIC_BANNER, Assessment, Samples
+from airq.results import SYNTHETIC_BANNER, Assessment, Samples, run_warnings
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +200,7 @@ def _title_html(a: Assessment) -> str:
     years = ", ".join(str(y) for y in a.years)
     synth = (f'<div class="airq-synthetic">{page_text(SYNTHETIC_BANNER)}</div>'
              if a.synthetic else "")
-    warned = "".join(f'<div class="airq-warning">Warning: {page_text(w)}</div>'
-                     for w in a.warnings if not w.startswith("SYNTHETIC DEMO DATA"))
+    warned = warning_divs(a.warnings)
     # a conversion of units is an assumption the page's figures rest on: say it
     warned += "".join(f"<div>{page_text(r.name)} {r.year}: {page_text(r.units_note)}</div>"
                       for r in a.results if r.units_note)
@@ -377,6 +376,15 @@ def _script(js: str):
             self.get_root().script.add_child(raw_element(js), name=self.get_name())
 
     return _AirqScript()
+
+
+def warning_divs(warnings) -> str:
+    """Return a run's warnings as page markup, one escaped ``Warning:`` line each.
+
+    The SYNTHETIC DEMO DATA notice is left to the page's banner.
+    """
+    return "".join(f'<div class="airq-warning">Warning: {page_text(w)}</div>'
+                   for w in run_warnings(warnings))
 
 
 def raw_element(text: str):
