@@ -287,7 +287,7 @@ class GridSource:
 
 #: What zipfile raises for a member damaged inside its archive, or compressed with an
 #: unsupported method (Deflate64 from Windows' own zip writer, for instance).
-_ZIP_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
+ZIP_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 class _ZipMember:
@@ -300,7 +300,7 @@ class _ZipMember:
         try:
             self._zf = zipfile.ZipFile(src.path)
             self._fh = self._zf.open(src.member)
-        except _ZIP_DAMAGE as err:
+        except ZIP_DAMAGE as err:
             self.close()
             raise self._damaged(err) from err
         except KeyError as err:
@@ -315,7 +315,7 @@ class _ZipMember:
     def read(self, n: int = -1) -> bytes:
         try:
             return self._fh.read(n)
-        except _ZIP_DAMAGE as err:
+        except ZIP_DAMAGE as err:
             raise self._damaged(err) from err
 
     def close(self) -> None:

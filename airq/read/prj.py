@@ -8,7 +8,6 @@ same folder, or the same folder of the zip archive, and uses it when one ships.
 from __future__ import annotations
 
 import zipfile
-import zlib
 from pathlib import PurePosixPath
 
 from airq.errors import CRSError
@@ -17,6 +16,8 @@ from airq.errors import CRSError
 def sidecar_prj_text(path, member: str | None = None) -> tuple[str, str] | None:
     """Return (display name, text) of the ``.prj`` beside a file or zip member, or None."""
     from pathlib import Path
+
+    from airq.read.grids import ZIP_DAMAGE  # (grids reads .prj files through this module)
 
     if member:
         stem = PurePosixPath(member).with_suffix("").as_posix().lower()
@@ -30,7 +31,7 @@ def sidecar_prj_text(path, member: str | None = None) -> tuple[str, str] | None:
                                == f"{base}.prj"]
             try:
                 texts = {n: zf.read(n).decode("utf-8", "replace") for n in found}
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as err:
+            except (*ZIP_DAMAGE, OSError, ValueError) as err:
                 raise CRSError(f"{path}!{found[0]} cannot be read from the archive ({err}); "
                                "download it again or pass --grid-crs") from err
         if len({t.strip() for t in texts.values()}) > 1:
