@@ -75,7 +75,7 @@ def _header_error(display: str, line_no: int, text: str) -> InputError:
     return InputError(f"{display} line {line_no}: {text}")
 
 
-def _shown(text: str, limit: int = 60) -> str:
+def quoted_cut(text: str, limit: int = 60) -> str:
     """Quote a header token or line for a message, cut short.
 
     A binary file, or CR-only line ends, would otherwise put the whole file on one line.
@@ -102,13 +102,13 @@ def _parse_header(raw: bytes, display: str) -> tuple[dict, int, int]:
                 break  # the first data row
             if key not in HEADER_KEYS:
                 raise _header_error(display, line_no, (
-                    f"unknown header key {_shown(first)}; an ESRI ASCII header holds ncols, nrows, "
-                    "xllcorner (or xllcenter), yllcorner (or yllcenter), cellsize and "
+                    f"unknown header key {quoted_cut(first)}; an ESRI ASCII header holds ncols, "
+                    "nrows, xllcorner (or xllcenter), yllcorner (or yllcenter), cellsize and "
                     "NODATA_value"))
             if len(tokens) != 2:
                 raise _header_error(display, line_no, (
-                    f"header line {_shown(raw[pos:end].decode('latin-1').strip())} must be one key "
-                    "and one value"))
+                    f"header line {quoted_cut(raw[pos:end].decode('latin-1').strip())} must be "
+                    "one key and one value"))
             name = HEADER_KEYS[key]
             if name in header:
                 raise _header_error(display, line_no, (

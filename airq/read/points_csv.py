@@ -20,7 +20,7 @@ from affine import Affine
 
 from airq.errors import InputError
 from airq.read.cells import format_coord
-from airq.read.esri_ascii import NAN_TOKENS, fewer_decimals
+from airq.read.esri_ascii import NAN_TOKENS, fewer_decimals, quoted_cut
 
 X_NAMES = ("x", "easting", "eastings")
 Y_NAMES = ("y", "northing", "northings")
@@ -95,7 +95,7 @@ def _pick(names: list[str], wanted: tuple[str, ...], what: str, display: str,
     if not found and required:
         if len(names) == 1:  # a title line, not a header: perhaps a Defra map misnamed
             raise InputError(f"{display} is not an LAEI point CSV: its first line is not a "
-                             f"header of columns ({names[0][:60]!r}); a Defra background "
+                             f"header of columns ({quoted_cut(names[0])}); a Defra background "
                              "map is recognised by its 'Local_Auth_Code,x,y,...' header line")
         raise InputError(f"{display} is not an LAEI point CSV: it has no {what} column "
                          f"({' or '.join(wanted)}); its columns are {', '.join(names)}")
@@ -189,10 +189,9 @@ def _check_field_counts(raw: bytes, display: str, names: list[str], nrows: int) 
         if not fields or not "".join(fields).strip():
             continue
         if len(fields) != want:
-            shown = ",".join(fields)
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
             raise InputError(
-                f"{display} line {line_no}: {len(fields)} fields ({shown.strip()!r}) but the "
+                f"{display} line {line_no}: {len(fields)} fields "
+                f"({quoted_cut(','.join(fields).strip())}) but the "
                 f"header names {want} ({','.join(names)}); a decimal comma, an unquoted "
                 "comma or a missing column name? Every row must hold one value per column")
 
