@@ -31,6 +31,7 @@ from affine import Affine
 
 from airq.analyse.precision import as_written
 from airq.errors import InputError
+from airq.read.cells import lattice_problem
 
 METHODS = ("centre", "all-touched", "area-weighted")
 SD_DDOF = {"population": 0, "sample": 1}
@@ -81,10 +82,9 @@ class CellAssignment:
 
 
 def _check_transform(transform: Affine) -> float:
-    if transform.b != 0 or transform.d != 0 or transform.a <= 0 or transform.e >= 0:
-        raise InputError("airq needs a north-up grid with square cells (no rotation)")
-    if not np.isclose(transform.a, -transform.e):
-        raise InputError(f"grid cells are not square ({transform.a} x {-transform.e})")
+    problem = lattice_problem(transform)  # the readers say it naming the file
+    if problem:
+        raise InputError(problem)
     return float(transform.a)
 
 

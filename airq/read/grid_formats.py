@@ -14,6 +14,7 @@ import numpy as np
 from affine import Affine
 
 from airq.errors import InputError
+from airq.read.cells import lattice_problem
 from airq.read.prj import sidecar_crs
 
 
@@ -54,16 +55,10 @@ def window_for(transform: Affine, shape: tuple[int, int], bounds,
     if not transform.is_rectilinear or abs(transform.determinant) < 1e-12:
         raise InputError(f"{display}: the cell size ({transform.a:g} x {-transform.e:g}) cannot "
                          "place cells; check the file's cellsize (or transform)")
-    if crs is not None and _geographic(crs):
-        pass  # degrees: refused later with the advice to project the grid (airq.read.grids)
-    elif transform.a <= 0 or transform.e >= 0:
-        raise InputError(f"{display}: rows run south to north or columns east to west "
-                         f"(cell size {transform.a:g} x {transform.e:g}); airq reads north-up "
-                         "grids: re-save it north-up (e.g. gdalwarp)")
-    elif not np.isclose(transform.a, -transform.e):
-        raise InputError(f"{display}: grid cells are not square ({transform.a:g} x "
-                         f"{-transform.e:g} m); airq pools square cells, as LAEI and Defra "
-                         "grids have")
+    # (degrees are refused later, with the advice to project the grid: airq.read.grids)
+    problem = None if crs is not None and _geographic(crs) else lattice_problem(transform)
+    if problem:
+        raise InputError(f"{display}: {problem}")
     if callable(bounds):
         bounds = bounds(crs)
     if bounds is None:
